@@ -1,0 +1,309 @@
+"""The ASGI application: Connexion routes, checks and validates from the spec; one endpoint
+bound to every operationId hands the call to the engine; every error leaves in the API's
+envelope, rendered here and only here.
+
+    CORS → Connexion [server error → exceptions → Swagger UI → body limit → routing
+          → request validation → (response validation)] → endpoint → engine
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from copy import deepcopy
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.main import ConnexionMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import Message, Receive, Scope, Send
+
+from mockserver import scenarios as scenario_files
+from mockserver import spec as spec_files
+from mockserver.calls import Call, Reply
+from mockserver.engine import Engine, namespace_of
+from mockserver.errors import ApiError, invalid_input
+from mockserver.fake import Generator
+from mockserver.settings import MAX_BODY_BYTES, Settings
+from mockserver.validation import NamingParameterValidator
+
+log = logging.getLogger("mockserver")
+ROUTING = "connexion_routing"
+EXPOSED_HEADERS = ["X-Lx-Consistency-Token"]
+
+
+class MockApp:
+    """The mock as an ASGI app, with its parts reachable for tests and the CLI."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.spec = spec_files.load(settings.spec_path)
+        self.scenarios = scenario_files.load_dir(settings.scenarios_dir, self.spec)
+        if settings.scenario is not None and settings.scenario not in self.scenarios:
+            known = ", ".join(sorted(self.scenarios)) or "none"
+            raise scenario_files.ScenarioError(
+                settings.scenarios_dir or "-",
+                "--scenario",
+                f"unknown scenario {settings.scenario!r}; known: {known}",
+            )
+        self.worlds = _load_worlds(settings, self.spec)
+        self.engine = Engine(
+            self.spec, Generator(settings.seed), self.scenarios, settings.scenario, self.worlds
+        )
+        self._asgi = CORSMiddleware(
+            self._connexion(),
+            allow_origin_regex=".*",  # any origin, echoed so cookies (lx_session) work too
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=EXPOSED_HEADERS,
+            max_age=600,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._asgi(scope, receive, send)
+
+    def _connexion(self) -> ConnexionMiddleware:
+        stack: list[Any] = [
+            ServerErrorMiddleware,
+            ExceptionMiddleware,
+            SwaggerUIMiddleware,
+            BodyLimitMiddleware,
+            RoutingMiddleware,
+            RequestValidationMiddleware,
+        ]
+        if self.settings.validate_responses:
+            stack.append(ResponseValidationMiddleware)
+        stack.append(LifespanMiddleware)
+        middleware = ConnexionMiddleware(
+            self._endpoint,
+            middlewares=stack,
+            swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+        )
+        # Every operationId resolves to the one endpoint; the spec's own paths carry /api/v1,
+        # so the server URL's /api/v1 must not be added again (base_path="").
+        middleware.add_api(
+            deepcopy(self.spec.document),
+            base_path="",
+            resolver=Resolver(function_resolver=lambda _operation_id: self._endpoint),
+            strict_validation=False,
+            validator_map={"parameter": NamingParameterValidator},
+            validate_responses=self.settings.validate_responses,
+        )
+        middleware.add_error_handler(ApiError, _render_api_error)
+        middleware.add_error_handler(ProblemException, _render_problem)
+        middleware.add_error_handler(HTTPException, _render_http_exception)
+        middleware.add_error_handler(Exception, _render_unexpected)
+        return middleware
+
+    async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        op_id = scope.get("extensions", {}).get(ROUTING, {}).get("operation_id")
+        if op_id is None:
+            raise ApiError(
+                404,
+                "NOT_FOUND",
+                f"No operation at {scope['method']} {scope['path']}",
+                "route:notFound",
+            )
+        operation = self.spec.operations[op_id]
+        call = await _call(scope, receive, op_id)
+        reply = self.engine.answer(call, operation)
+        if reply.delay_s:
+            await asyncio.sleep(reply.delay_s)
+        await _send(send, reply)
+
+
+def _load_worlds(settings: Settings, spec: spec_files.Spec) -> Any:
+    if settings.world is None or settings.scenarios_dir is None:
+        return None
+    fixture = settings.scenarios_dir / "worlds" / f"{settings.world}.yaml"
+    try:
+        from mockserver.world import Worlds  # type: ignore[attr-defined,import-not-found]
+    except ImportError:  # the stateful world is optional for other specs
+        return None
+    if not fixture.is_file():
+        return None
+    return Worlds(spec, fixture)
+
+
+async def _call(scope: Scope, receive: Receive, op_id: str) -> Call:
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    query = dict(
+        parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    )
+    body = await _read_body(receive)
+    cookies: dict[str, str] = {}
+    if "cookie" in headers:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(headers["cookie"])
+        except Exception:  # a malformed cookie header is no cookie
+            jar = SimpleCookie()
+        cookies = {name: morsel.value for name, morsel in jar.items()}
+    return Call(
+        operation_id=op_id,
+        method=scope["method"],
+        path=scope["path"],
+        path_params={k: str(v) for k, v in scope.get("path_params", {}).items()},
+        query=query,
+        headers=headers,
+        cookies=cookies,
+        body=_parse_json(body, headers.get("content-type", "")),
+        namespace=namespace_of(headers, query),
+    )
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _parse_json(body: bytes, content_type: str) -> Any:
+    if not body.strip():
+        return None
+    if content_type and "json" not in content_type:
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise invalid_input(f"body: not valid JSON ({exc})") from None
+
+
+async def _send(send: Send, reply: Reply) -> None:
+    body = reply.raw or b""
+    headers = [(b"content-length", str(len(body)).encode())]
+    if body and reply.content_type:
+        headers.append((b"content-type", reply.content_type.encode()))
+    headers += [(k.lower().encode(), v.encode()) for k, v in reply.headers.items()]
+    headers += [(b"set-cookie", cookie.encode()) for cookie in reply.set_cookies]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over 1 MiB (declared or streamed) before anything buffers them."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+                raise _too_large()
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY_BYTES:
+                raise _too_large()
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _too_large() -> ApiError:
+    return invalid_input("body: larger than 1 MiB", "Request body too large")
+
+
+def _response(error: ApiError) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=error.status,
+        mimetype="application/json",
+        body=orjson.dumps(error.body()),
+        headers=dict(error.headers or {}),
+    )
+
+
+def _render_api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, ApiError)
+    return _response(exc)
+
+
+def _render_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """Connexion's problems (validation, media type, auth) in the Luxxon envelope."""
+    assert isinstance(exc, ProblemException)
+    if exc.status in (400, 415, 422):
+        return _response(invalid_input(_detail(exc)))
+    if exc.status == 401:
+        return _response(ApiError(401, "NOT_AUTHENTICATED", detail=str(exc.detail or "")))
+    if exc.status == 403:
+        return _response(ApiError(403, "NOT_AUTHORIZED", detail=str(exc.detail or "")))
+    if exc.status >= 500:
+        log.error("connexion problem: %r", exc)
+        return _response(
+            ApiError(
+                exc.status,
+                "INTERNAL_SERVER_ERROR",
+                "Internal server error",
+                str(exc.detail or exc.title or ""),
+            )
+        )
+    return _response(
+        ApiError(
+            exc.status,
+            "MOCK_" + str(exc.title).upper().replace(" ", "_"),
+            str(exc.title),
+            str(exc.detail or ""),
+        )
+    )
+
+
+def _detail(exc: ProblemException) -> str:
+    detail = str(exc.detail or exc.title or "invalid request")
+    if exc.status == 415:
+        return f"content-type: {detail}"
+    return detail
+
+
+def _render_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, HTTPException)
+    where = f"{request.method} {request.url.path}"
+    if exc.status_code == 405:
+        return _response(
+            ApiError(
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"Method not allowed: {where}",
+                "route:methodNotAllowed",
+                headers=dict(exc.headers or {}),
+            )
+        )
+    if exc.status_code == 404:
+        return _response(ApiError(404, "NOT_FOUND", f"No operation at {where}", "route:notFound"))
+    return _response(ApiError(exc.status_code, "HTTP_ERROR", str(exc.detail), where))
+
+
+def _render_unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return _response(
+        ApiError(500, "INTERNAL_SERVER_ERROR", "Internal server error", type(exc).__name__)
+    )
+
+
+def create_app(settings: Settings | None = None) -> MockApp:
+    return MockApp(settings or Settings())

@@ -1,0 +1,109 @@
+"""`mockserver serve | contract | proxy | scenarios`: parse arguments, call the library, map the
+result to an exit code (0 ok, 1 failures, 2 bad input or tool error)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from mockserver.settings import DEFAULT_SCENARIOS, DEFAULT_SPEC, Settings
+
+EXIT_USAGE = 2
+
+# connexion imports starlette's TestClient at import time, which warns on every start-up under
+# starlette 1.x; it is not ours to fix and says nothing a user can act on.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_serve(commands)
+    _add_scenarios(commands)
+    try:
+        from mockserver.contract.cli import (  # type: ignore[import-not-found]
+            add_contract_parser,
+            add_proxy_parser,
+        )
+    except ImportError:  # contract extras not installed
+        pass
+    else:
+        add_contract_parser(commands)
+        add_proxy_parser(commands)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="serve the mock")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=4010)
+    serve.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="OpenAPI 3.0 document")
+    serve.add_argument(
+        "--scenarios",
+        type=Path,
+        default=DEFAULT_SCENARIOS,
+        help="folder of scenario YAML files (worlds in its worlds/ sub-folder)",
+    )
+    serve.add_argument("--scenario", help="apply this scenario to every request")
+    serve.add_argument(
+        "--world",
+        default="default",
+        help="world fixture name in <scenarios>/worlds/ ('none': stateless)",
+    )
+    serve.add_argument("--seed", type=int, help="same seed, same generated bodies")
+    serve.add_argument(
+        "--validate-responses",
+        action="store_true",
+        help="check every response against the spec (slower)",
+    )
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.set_defaults(func=_serve)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings(
+        spec_path=args.spec,
+        scenarios_dir=args.scenarios,
+        scenario=args.scenario,
+        world=None if args.world == "none" else args.world,
+        seed=args.seed,
+        validate_responses=args.validate_responses,
+        host=args.host,
+        port=args.port,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from mockserver.serve import serve
+
+    return serve(_settings(args), access_log=args.access_log)
+
+
+def _add_scenarios(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    scenarios = commands.add_parser("scenarios", help="check and list the scenario files")
+    scenarios.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
+    scenarios.add_argument("--scenarios", type=Path, default=DEFAULT_SCENARIOS)
+    scenarios.set_defaults(func=_list_scenarios)
+
+
+def _list_scenarios(args: argparse.Namespace) -> int:
+    from mockserver import scenarios, spec
+
+    try:
+        loaded = scenarios.load_dir(args.scenarios, spec.load(args.spec))
+    except (spec.SpecError, scenarios.ScenarioError) as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for scenario in loaded.values():
+        operations = sorted({op for rule in scenario.rules for op in rule.operation_ids})
+        print(f"{scenario.name}: {scenario.description}")
+        print(f"    {len(scenario.rules)} rule(s) on {len(operations)} operation(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

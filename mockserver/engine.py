@@ -1,0 +1,224 @@
+"""Chooses what to answer for a routed, validated call, in this order:
+
+1. a per-request override (`Prefer` / `__code`, `__example`, `__dynamic`),
+2. the active scenario's rule for this operation (`X-Mock-Scenario`, `__scenario`, `--scenario`),
+3. the stateful world's behaviour (when a world is loaded),
+4. the documented success response (its example, else generated from its schema).
+
+Before any of them, an operation whose `security` requires a credential gets 401 when the call
+carries none, as Prism does: QA forcing a response still has to look like an authenticated client.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Protocol
+
+import orjson
+
+from mockserver import prefer
+from mockserver.calls import Call, Reply
+from mockserver.clock import iso_now
+from mockserver.errors import ApiError
+from mockserver.fake import Generator
+from mockserver.scenarios import Rule, Scenario
+from mockserver.spec import Operation, Response, Spec
+
+SESSION_COOKIE = "lx_session"
+NAMESPACE_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_STAMP = "\x00timestamp\x00"  # where the envelope's current time goes in a cached body
+_STAMP_JSON = orjson.dumps(_STAMP)
+MOCK_STATUS = 422  # mock-specific refusals; no Luxxon operation documents 422, so they stand out
+
+
+class World(Protocol):
+    def handle(self, call: Call, operation: Operation) -> Reply | None: ...
+
+
+class Worlds(Protocol):
+    """One world per namespace (see `mockserver.world`)."""
+
+    def get(self, namespace: str) -> World: ...
+
+
+class Engine:
+    def __init__(
+        self,
+        spec: Spec,
+        generator: Generator,
+        scenarios: dict[str, Scenario],
+        default_scenario: str | None = None,
+        worlds: Worlds | None = None,
+    ) -> None:
+        self.spec = spec
+        self.generator = generator
+        self.scenarios = scenarios
+        self.default_scenario = scenarios[default_scenario] if default_scenario else None
+        self.worlds = worlds
+        self._envelopes = {
+            (op.operation_id, r.status): _is_envelope(r.schema)
+            for op in spec.operations.values()
+            for r in op.responses.values()
+        }
+
+    def answer(self, call: Call, op: Operation) -> Reply:
+        selection = prefer.parse(call.headers, call.query)
+        if op.secured and not (call.bearer or call.cookies.get(SESSION_COOKIE)):
+            raise ApiError(401, "NOT_AUTHENTICATED", detail="auth:missingCredential")
+        if selection.forced:
+            return self.documented(call, op, selection.code, selection.example, selection.dynamic)
+        scenario = self._scenario(selection.scenario)
+        rule = scenario.rule_for(call) if scenario else None
+        if rule is not None:
+            return self._from_rule(call, op, rule)
+        if self.worlds is not None:
+            reply = self.worlds.get(call.namespace).handle(call, op)
+            if reply is not None:
+                return self._wrap(op, reply)
+        return self.documented(call, op, None, None, selection.dynamic)
+
+    def documented(
+        self, call: Call, op: Operation, code: int | None, example: str | None, dynamic: bool
+    ) -> Reply:
+        """The response the spec documents for this status and/or example name."""
+        response: Response | None
+        name: str | None = example
+        if example is not None:
+            found = op.find_example(example) if code is None else _example_at(op, code, example)
+            if found is None:
+                raise _undocumented(op, f"example {example!r}" + (f" for {code}" if code else ""))
+            response = found[0]
+        else:
+            response = op.response(code) if code is not None else (op.success or _first(op))
+            if response is None:
+                raise _undocumented(op, f"status {code}")
+            if not (dynamic and response.code < 400):
+                name = next(iter(response.examples), None)
+        params = tuple(sorted(call.path_params.items())) if response.code < 400 else ()
+        prefix, suffix = self._rendered(op.operation_id, response.status, name, dynamic, params)
+        body = prefix + iso_now().encode() + suffix if suffix is not None else prefix
+        return Reply(status=response.code, raw=body, content_type=response.content_type or "")
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - the engine lives as long as the app
+    def _rendered(
+        self,
+        op_id: str,
+        status: str,
+        example: str | None,
+        dynamic: bool,
+        params: tuple[tuple[str, str], ...],
+    ) -> tuple[bytes, bytes | None]:
+        """The body as bytes, split where the current time goes (suffix None: no timestamp)."""
+        response = self.spec.operations[op_id].responses[status]
+        if response.content_type is None:
+            return b"", None
+        if example is not None:
+            body: Any = response.examples[example]
+        elif response.schema is None:
+            body = {}
+        else:
+            key = f"{op_id}|{status}|" + "&".join(f"{k}={v}" for k, v in params)
+            body = self.generator.generate(response.schema, key, use_examples=not dynamic)
+        if "json" not in response.content_type:
+            return (body if isinstance(body, bytes) else str(body).encode()), None
+        if isinstance(body, dict) and "timestamp" in body:
+            body = {**body, "timestamp": _STAMP}
+            if "statusCode" in body:
+                body["statusCode"] = response.code
+            _adopt_path_params(body, dict(params))
+        encoded = orjson.dumps(body)
+        if _STAMP_JSON not in encoded:
+            return encoded, None
+        prefix, suffix = encoded.split(_STAMP_JSON, 1)
+        return prefix + b'"', b'"' + suffix
+
+    def _from_rule(self, call: Call, op: Operation, rule: Rule) -> Reply:
+        if rule.has_body:
+            reply = Reply(status=rule.status, raw=orjson.dumps(rule.body))
+        else:
+            reply = self.documented(call, op, rule.status, rule.example_for(op), False)
+        reply.headers.update(rule.headers)
+        reply.delay_s = rule.delay_s
+        return reply
+
+    def _wrap(self, op: Operation, reply: Reply) -> Reply:
+        """A world reply carries only `data`; put it in the envelope the spec documents."""
+        if reply.raw is None:
+            response = op.response(reply.status)
+            enveloped = response is not None and self._envelopes[(op.operation_id, response.status)]
+            body = (
+                {
+                    "statusCode": reply.status,
+                    "message": reply.message,
+                    "data": reply.data,
+                    "timestamp": iso_now(),
+                }
+                if enveloped
+                else reply.data
+            )
+            reply.raw = orjson.dumps(body)
+        return reply
+
+    def _scenario(self, name: str | None) -> Scenario | None:
+        if name is None:
+            return self.default_scenario
+        try:
+            return self.scenarios[name]
+        except KeyError:
+            known = ", ".join(sorted(self.scenarios)) or "none"
+            raise ApiError(
+                MOCK_STATUS,
+                "MOCK_UNKNOWN_SCENARIO",
+                f"Unknown scenario {name!r}; known scenarios: {known}",
+                "scenario:unknown",
+            ) from None
+
+
+def namespace_of(headers: dict[str, str], query: dict[str, str]) -> str:
+    name = headers.get("x-mock-namespace") or query.get("__namespace") or "default"
+    if not NAMESPACE_RE.match(name):
+        raise ApiError(
+            MOCK_STATUS,
+            "MOCK_BAD_NAMESPACE",
+            "X-Mock-Namespace must be 1-64 letters, digits, '.', '_' or '-'",
+            "namespace:invalid",
+        )
+    return name
+
+
+def _undocumented(op: Operation, what: str) -> ApiError:
+    return ApiError(
+        MOCK_STATUS,
+        "MOCK_UNDOCUMENTED_RESPONSE",
+        f"{op.operation_id} does not document {what}; it documents: {'; '.join(op.documented())}",
+        "prefer:undocumented",
+    )
+
+
+def _example_at(op: Operation, code: int, name: str) -> tuple[Response, Any] | None:
+    response = op.response(code)
+    if response is None or name not in response.examples:
+        return None
+    return response, response.examples[name]
+
+
+def _first(op: Operation) -> Response | None:
+    return next(iter(op.responses.values()), None)
+
+
+def _is_envelope(schema: dict[str, Any] | None) -> bool:
+    """True for `{statusCode, message, data, timestamp}`-shaped schemas (also through allOf)."""
+    if not schema:
+        return False
+    props: set[str] = set(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        props |= set(part.get("properties", {}))
+    return {"statusCode", "data", "timestamp"} <= props
+
+
+def _adopt_path_params(body: dict[str, Any], params: dict[str, str]) -> None:
+    """GET /sessions/{id} answers with that id: the entity echoes the path's identifiers."""
+    data = body.get("data")
+    if isinstance(data, dict) and any(name in data for name in params):
+        body["data"] = {**data, **{k: v for k, v in params.items() if isinstance(data.get(k), str)}}

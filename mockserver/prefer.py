@@ -1,0 +1,60 @@
+"""What the caller asked for: `Prefer: code=409, example=X, dynamic=true` or the `__` query twins.
+
+The words are Prism's, so its users feel at home; browser apps that cannot set headers use
+`?__code=409&__example=X&__dynamic=true&__scenario=NAME`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from mockserver.errors import ApiError
+
+QUERY_PREFIX = "__"
+TRUE_WORDS = {"true", "1", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Selection:
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool = False
+    scenario: str | None = None
+
+    @property
+    def forced(self) -> bool:
+        """The caller picked a response; the world does not get a say."""
+        return self.code is not None or self.example is not None
+
+
+def parse(headers: Mapping[str, str], query: Mapping[str, str]) -> Selection:
+    words = _prefer_words(headers.get("prefer", ""))
+    for key, value in query.items():
+        if key.startswith(QUERY_PREFIX):
+            words[key[len(QUERY_PREFIX) :].lower()] = value
+    code = words.get("code")
+    if code is not None and not (code.isdigit() and 100 <= int(code) <= 599):
+        raise ApiError(
+            400,
+            "MOCK_BAD_PREFER",
+            f"Prefer code must be an HTTP status, not {code!r}",
+            "prefer:code",
+        )
+    scenario = words.get("scenario") or headers.get("x-mock-scenario") or None
+    return Selection(
+        code=int(code) if code is not None else None,
+        example=words.get("example") or None,
+        dynamic=words.get("dynamic", "").lower() in TRUE_WORDS,
+        scenario=scenario,
+    )
+
+
+def _prefer_words(header: str) -> dict[str, str]:
+    """`code=409, example="X"; dynamic=true` -> {code: 409, example: X, dynamic: true}."""
+    words: dict[str, str] = {}
+    for token in header.replace(";", ",").split(","):
+        key, sep, value = token.partition("=")
+        if sep:
+            words[key.strip().lower()] = value.strip().strip('"')
+    return words

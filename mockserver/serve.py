@@ -1,0 +1,65 @@
+"""Running the mock with uvicorn: a banner that says how to use it, a clean Ctrl-C."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+import uvicorn
+
+from mockserver.app import MockApp
+from mockserver.scenarios import ScenarioError
+from mockserver.settings import Settings
+from mockserver.spec import SpecError
+
+EXIT_USAGE = 2
+
+
+def build(settings: Settings) -> MockApp | str:
+    """The app, or one line saying why it cannot start."""
+    try:
+        return MockApp(settings)
+    except (SpecError, ScenarioError) as exc:
+        return str(exc)
+    except Exception as exc:  # a world fixture error and the like: one line, not a trace
+        return f"{type(exc).__name__}: {exc}"
+
+
+def banner(app: MockApp) -> str:
+    s = app.settings
+    base = f"http://{s.host}:{s.port}"
+    world = f"world '{s.world}'" if app.worlds is not None else "no world (stateless)"
+    scenarios = ", ".join(sorted(app.scenarios)) or "none"
+    lines = [
+        f"mockserver: {app.spec.title} on {base}  ({len(app.spec.operations)} operations, {world})",
+        f"  spec      {base}/openapi.json    Swagger UI {base}/ui/",
+        "  choose    Prefer: code=409 | example=NAME | dynamic=true  (or ?__code= &__example= &__dynamic=)",
+        f"  scenarios X-Mock-Scenario: NAME (or ?__scenario=NAME); known: {scenarios}",
+    ]
+    if s.scenario:
+        lines.append(f"  active    scenario '{s.scenario}' applies to every request")
+    if s.seed is not None:
+        lines.append(f"  seed      {s.seed}")
+    lines.append("  Ctrl-C stops it.")
+    return "\n".join(lines)
+
+
+def serve(settings: Settings, *, access_log: bool = False) -> int:
+    app = build(settings)
+    if isinstance(app, str):
+        print(f"mockserver: {app}", file=sys.stderr)
+        return EXIT_USAGE
+    print(banner(app), flush=True)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=access_log,
+        log_level="warning",
+        loop="auto",
+        http="auto",
+        lifespan="off",
+    )
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn handles SIGINT; this is the fallback
+        uvicorn.Server(config).run()
+    return 0

@@ -1,0 +1,23 @@
+"""Every knob in one place; built at the edge (CLI, tests) and passed to `create_app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SPEC = ROOT / "openapi.json"
+DEFAULT_SCENARIOS = ROOT / "scenarios"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    spec_path: Path = DEFAULT_SPEC
+    scenarios_dir: Path | None = DEFAULT_SCENARIOS
+    scenario: str | None = None  # applied to every request
+    world: str | None = "default"  # fixture name in <scenarios_dir>/worlds/, None = stateless
+    seed: int | None = None
+    validate_responses: bool = False  # check every response against the spec (on in tests)
+    host: str = "127.0.0.1"
+    port: int = 4010

@@ -1,0 +1,93 @@
+"""The command line as a user runs it: one clear line and exit 2 on bad input, Ctrl-C stops."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import free_port
+
+PYTHON = sys.executable
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PYTHON, "-m", "mockserver", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_missing_spec_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run("serve", "--spec", str(tmp_path / "nope.json"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "nope.json" in lines[0]
+
+
+def test_invalid_spec_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"swagger": "2.0", "paths": {}}), encoding="utf-8")
+    result = run("serve", "--spec", str(bad))
+    assert result.returncode == 2
+    assert "not an OpenAPI 3" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_scenario_file_stops_start_up_with_file_key_and_reason(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text(
+        "name: broken\nrules:\n  - operations: [LxHealthController_check]\n    respond: {status: 503}\n",
+        encoding="utf-8",
+    )
+    result = run("serve", "--scenarios", str(tmp_path), "--world", "none")
+    assert result.returncode == 2
+    assert "broken.yaml: rules.0.respond: " in result.stderr
+    assert "does not document status 503" in result.stderr
+
+
+def test_unknown_serve_scenario_is_exit_2_naming_known_ones() -> None:
+    result = run("serve", "--scenario", "nope")
+    assert result.returncode == 2
+    assert "video-outage" in result.stderr
+
+
+def test_scenarios_command_lists_the_shipped_ones() -> None:
+    result = run("scenarios")
+    assert result.returncode == 0
+    assert "video-outage" in result.stdout and "expired-credentials" in result.stdout
+
+
+def test_serve_prints_how_to_use_it_and_stops_on_ctrl_c() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [PYTHON, "-m", "mockserver", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if (
+                    httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code
+                    == 200
+                ):
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and process.poll() is None, "server did not start"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert f"http://127.0.0.1:{port}" in out
+    assert "35 operations" in out
+    assert "Prefer: code=" in out and "X-Mock-Scenario" in out
+    assert "Traceback" not in err
