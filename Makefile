@@ -15,7 +15,7 @@ serve: $(STAMP)
 	$(BIN)/mockserver serve --host 127.0.0.1 --port 4010
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockserver tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 test: $(STAMP) lint
