@@ -224,10 +224,10 @@ class _Run:
         if _is_ref(items):
             low = high = min(int(schema.get("minItems", 0)), high)
         count = self.rng.randint(low, high)
-        unique = schema.get("uniqueItems") is True
+        strict = schema.get("uniqueItems") is True
         out: list[Any] = []
         seen: set[str] = set()
-        for attempt in range(count * 8 if unique else count):
+        for attempt in range(count * 8):
             if len(out) >= count:
                 break
             item = (
@@ -235,9 +235,11 @@ class _Run:
                 if attempt < count
                 else self.dynamic(items, name, depth)
             )
-            if unique:
+            # Distinct items even without uniqueItems where cheap (["CONSUMER", "CONSUMER"] looks
+            # broken); a repeat is kept once retries run out, unless uniqueItems forbids it.
+            if strict or not isinstance(item, dict | list):
                 canon = _canonical(item)
-                if canon in seen:
+                if canon in seen and (strict or attempt < count * 4):
                     continue
                 seen.add(canon)
             out.append(item)

@@ -186,6 +186,13 @@ def test_unique_items_are_unique_even_when_the_items_have_one_example() -> None:
         assert len(value) == len(set(value)) >= 3
 
 
+def test_array_items_differ_where_they_can_and_repeat_where_they_must() -> None:
+    two_of_two = {"type": "array", "items": {"enum": ["A", "B"]}, "minItems": 2, "maxItems": 2}
+    assert all(sorted(v) == ["A", "B"] for v in many(two_of_two, 20))
+    only_one = {"type": "array", "items": {"enum": ["X"]}, "minItems": 3, "maxItems": 3}
+    assert many(only_one, 3) == [["X", "X", "X"]] * 3
+
+
 def test_objects_carry_every_declared_property_required_or_not() -> None:
     schema = {"type": "object", "properties": {"a": STRING, "b": NUMBER}, "required": ["a"]}
     assert all(set(v) == {"a", "b"} for v in many(schema))
