@@ -1,9 +1,14 @@
-"""The ASGI application: Connexion routes, checks and validates from the spec; one endpoint
-bound to every operationId hands the call to the engine; every error leaves in the API's
-envelope, rendered here and only here.
+"""The ASGI application: Connexion routes and validates from the spec; one endpoint bound to
+every operationId hands the call to the engine; every error leaves in the API's envelope,
+rendered here and only here (`as_api_error`).
 
-    CORS → Connexion [server error → exceptions → Swagger UI → body limit → routing
-          → request validation → (response validation)] → endpoint → engine
+    [CORS, only when an Origin header is present] → error boundary
+        → /ui, /openapi.json: Connexion's Swagger UI
+        → everything else: body limit → Connexion routing → request validation
+          → (response validation) → endpoint → engine
+
+Connexion's own error and server-error middlewares are replaced by the one boundary: they
+wrap every send and build a request object per error, and we render differently anyway.
 """
 
 from __future__ import annotations
@@ -17,14 +22,8 @@ from urllib.parse import parse_qsl
 
 import orjson
 from connexion.exceptions import ProblemException
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.middleware.exceptions import ExceptionMiddleware
-from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.main import ConnexionMiddleware
-from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
@@ -38,8 +37,9 @@ from mockserver.calls import Call, Reply
 from mockserver.engine import Engine, namespace_of
 from mockserver.errors import ApiError, invalid_input
 from mockserver.fake import Generator
+from mockserver.routing import CachedRoutingMiddleware
 from mockserver.settings import MAX_BODY_BYTES, Settings
-from mockserver.validation import NamingParameterValidator
+from mockserver.validation import CachingRequestValidationMiddleware, NamingParameterValidator
 
 log = logging.getLogger("mockserver")
 ROUTING = "connexion_routing"
@@ -64,8 +64,10 @@ class MockApp:
         self.engine = Engine(
             self.spec, Generator(settings.seed), self.scenarios, settings.scenario, self.worlds
         )
-        self._asgi = CORSMiddleware(
-            self._connexion(),
+        self._api = self._connexion(_api_stack(settings.validate_responses), self._endpoint)
+        self._docs = self._connexion([SwaggerUIMiddleware], _no_route)
+        self._cors = CORSMiddleware(
+            self._guarded,
             allow_origin_regex=".*",  # any origin, echoed so cookies (lx_session) work too
             allow_credentials=True,
             allow_methods=["*"],
@@ -75,24 +77,44 @@ class MockApp:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._asgi(scope, receive, send)
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+        elif scope["type"] != "http":
+            return
+        elif any(name == b"origin" for name, _ in scope["headers"]):
+            await self._cors(scope, receive, send)
+        else:  # no Origin, no CORS work: the common case for CI clients and load tests
+            await self._guarded(scope, receive, send)
 
-    def _connexion(self) -> ConnexionMiddleware:
-        stack: list[Any] = [
-            ServerErrorMiddleware,
-            ExceptionMiddleware,
-            SwaggerUIMiddleware,
-            BodyLimitMiddleware,
-            RoutingMiddleware,
-            RequestValidationMiddleware,
-        ]
-        if self.settings.validate_responses:
-            stack.append(ResponseValidationMiddleware)
-        stack.append(LifespanMiddleware)
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The one error boundary: whatever goes wrong leaves in the API's envelope."""
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        path = scope["path"]
+        inner = self._docs if path == "/openapi.json" or path.startswith("/ui") else self._api
+        try:
+            await inner(scope, receive, tracked)
+        except Exception as exc:
+            if started:
+                raise
+            error = as_api_error(exc, scope["method"], path)
+            await _send(
+                send,
+                Reply(
+                    status=error.status,
+                    raw=orjson.dumps(error.body()),
+                    headers=dict(error.headers or {}),
+                ),
+            )
+
+    def _connexion(self, stack: list[Any], app: Any) -> ConnexionMiddleware:
         middleware = ConnexionMiddleware(
-            self._endpoint,
-            middlewares=stack,
-            swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+            app, middlewares=stack, swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui")
         )
         # Every operationId resolves to the one endpoint; the spec's own paths carry /api/v1,
         # so the server URL's /api/v1 must not be added again (base_path="").
@@ -104,10 +126,6 @@ class MockApp:
             validator_map={"parameter": NamingParameterValidator},
             validate_responses=self.settings.validate_responses,
         )
-        middleware.add_error_handler(ApiError, _render_api_error)
-        middleware.add_error_handler(ProblemException, _render_problem)
-        middleware.add_error_handler(HTTPException, _render_http_exception)
-        middleware.add_error_handler(Exception, _render_unexpected)
         return middleware
 
     async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -115,12 +133,7 @@ class MockApp:
             return
         op_id = scope.get("extensions", {}).get(ROUTING, {}).get("operation_id")
         if op_id is None:
-            raise ApiError(
-                404,
-                "NOT_FOUND",
-                f"No operation at {scope['method']} {scope['path']}",
-                "route:notFound",
-            )
+            await _no_route(scope, receive, send)
         operation = self.spec.operations[op_id]
         call = await _call(scope, receive, op_id)
         reply = self.engine.answer(call, operation)
@@ -230,79 +243,71 @@ def _too_large() -> ApiError:
     return invalid_input("body: larger than 1 MiB", "Request body too large")
 
 
-def _response(error: ApiError) -> ConnexionResponse:
-    return ConnexionResponse(
-        status_code=error.status,
-        mimetype="application/json",
-        body=orjson.dumps(error.body()),
-        headers=dict(error.headers or {}),
-    )
-
-
-def _render_api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    assert isinstance(exc, ApiError)
-    return _response(exc)
-
-
-def _render_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    """Connexion's problems (validation, media type, auth) in the Luxxon envelope."""
-    assert isinstance(exc, ProblemException)
-    if exc.status in (400, 415, 422):
-        return _response(invalid_input(_detail(exc)))
-    if exc.status == 401:
-        return _response(ApiError(401, "NOT_AUTHENTICATED", detail=str(exc.detail or "")))
-    if exc.status == 403:
-        return _response(ApiError(403, "NOT_AUTHORIZED", detail=str(exc.detail or "")))
-    if exc.status >= 500:
-        log.error("connexion problem: %r", exc)
-        return _response(
-            ApiError(
-                exc.status,
-                "INTERNAL_SERVER_ERROR",
-                "Internal server error",
-                str(exc.detail or exc.title or ""),
-            )
-        )
-    return _response(
-        ApiError(
-            exc.status,
-            "MOCK_" + str(exc.title).upper().replace(" ", "_"),
-            str(exc.title),
-            str(exc.detail or ""),
-        )
-    )
-
-
-def _detail(exc: ProblemException) -> str:
-    detail = str(exc.detail or exc.title or "invalid request")
-    if exc.status == 415:
-        return f"content-type: {detail}"
-    return detail
-
-
-def _render_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    assert isinstance(exc, HTTPException)
-    where = f"{request.method} {request.url.path}"
-    if exc.status_code == 405:
-        return _response(
-            ApiError(
+def as_api_error(exc: Exception, method: str, path: str) -> ApiError:
+    """Every failure as the API's error: validation, routing, the mock's own, the unexpected."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, ProblemException):
+        return _from_problem(exc)
+    if isinstance(exc, HTTPException):
+        where = f"{method} {path}"
+        if exc.status_code == 405:
+            return ApiError(
                 405,
                 "METHOD_NOT_ALLOWED",
                 f"Method not allowed: {where}",
                 "route:methodNotAllowed",
                 headers=dict(exc.headers or {}),
             )
-        )
-    if exc.status_code == 404:
-        return _response(ApiError(404, "NOT_FOUND", f"No operation at {where}", "route:notFound"))
-    return _response(ApiError(exc.status_code, "HTTP_ERROR", str(exc.detail), where))
+        if exc.status_code == 404:
+            return ApiError(404, "NOT_FOUND", f"No operation at {where}", "route:notFound")
+        return ApiError(exc.status_code, "HTTP_ERROR", str(exc.detail), where)
+    log.exception("unexpected error on %s %s", method, path, exc_info=exc)
+    return ApiError(500, "INTERNAL_SERVER_ERROR", "Internal server error", type(exc).__name__)
 
 
-def _render_unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    log.exception("unexpected error", exc_info=exc)
-    return _response(
-        ApiError(500, "INTERNAL_SERVER_ERROR", "Internal server error", type(exc).__name__)
+def _from_problem(exc: ProblemException) -> ApiError:
+    """Connexion's problems (validation, media type, auth) with the API's codes."""
+    detail = str(exc.detail or exc.title or "invalid request")
+    if exc.status in (400, 415, 422):
+        return invalid_input(f"content-type: {detail}" if exc.status == 415 else detail)
+    if exc.status == 401:
+        return ApiError(401, "NOT_AUTHENTICATED", detail=detail)
+    if exc.status == 403:
+        return ApiError(403, "NOT_AUTHORIZED", detail=detail)
+    if exc.status >= 500:
+        log.error("connexion problem: %r", exc)
+        return ApiError(exc.status, "INTERNAL_SERVER_ERROR", "Internal server error", detail)
+    code = "MOCK_" + str(exc.title).upper().replace(" ", "_")
+    return ApiError(exc.status, code, str(exc.title), detail)
+
+
+async def _no_route(scope: Scope, receive: Receive, send: Send) -> None:
+    raise ApiError(
+        404, "NOT_FOUND", f"No operation at {scope['method']} {scope['path']}", "route:notFound"
     )
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    """Nothing to start or stop: answer the server's lifespan messages."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _api_stack(validate_responses: bool) -> list[Any]:
+    stack: list[Any] = [
+        BodyLimitMiddleware,
+        CachedRoutingMiddleware,
+        CachingRequestValidationMiddleware,
+    ]
+    if validate_responses:
+        stack.append(ResponseValidationMiddleware)
+    return stack
 
 
 def create_app(settings: Settings | None = None) -> MockApp:

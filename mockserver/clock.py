@@ -14,8 +14,17 @@ def iso(ts: float) -> str:
     )
 
 
+_last_ms = -1
+_last_iso = ""
+
+
 def iso_now() -> str:
-    return iso(time.time())
+    """The current time for envelopes; formatted once per millisecond, not once per request."""
+    global _last_ms, _last_iso
+    ms = int(time.time() * 1000)
+    if ms != _last_ms:
+        _last_ms, _last_iso = ms, iso(ms / 1000)
+    return _last_iso
 
 
 class Clock:

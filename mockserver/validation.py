@@ -1,14 +1,20 @@
-"""Connexion's parameter validator, told to name the parameter in its message and to compile
-each parameter's schema once instead of on every request."""
+"""Connexion's request validation, told to name the parameter in its messages and to do per
+operation (compile schemas, build validators) once instead of on every request."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from connexion.middleware.request_validation import (
+    RequestValidationAPI,
+    RequestValidationMiddleware,
+    RequestValidationOperation,
+)
 from connexion.utils import is_null, is_nullable
 from connexion.validators import ParameterValidator
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 _compiled: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
 
@@ -38,3 +44,43 @@ class NamingParameterValidator(ParameterValidator):  # type: ignore[misc]
         if param.get("required"):
             return f"Missing {parameter_type} parameter '{name}'"
         return None
+
+
+class _BodylessValidationOperation(RequestValidationOperation):  # type: ignore[misc]
+    """Connexion's request validation with the parameter validator built once per operation.
+
+    Connexion builds a URI parser and a parameter validator on every request; both depend only
+    on the operation. Operations with a request body keep connexion's own path untouched.
+    """
+
+    def __init__(self, next_app: ASGIApp, *, operation: Any, **kwargs: Any) -> None:
+        super().__init__(next_app, operation=operation, **kwargs)
+        self._has_body = bool(operation.request_body)
+        uri_parser = operation._uri_parser_class(operation.parameters, operation.body_definition())
+        self._parameters = self._validator_map["parameter"](
+            operation.parameters,
+            uri_parser=uri_parser,
+            strict_validation=self.strict_validation,
+            security_query_params=self.security_query_params,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._has_body:
+            await super().__call__(scope, receive, send)
+            return
+        self._parameters.validate(scope)
+        await self.next_app(scope, receive, send)
+
+
+class _CachingValidationAPI(RequestValidationAPI):  # type: ignore[misc]
+    def make_operation(self, operation: Any) -> _BodylessValidationOperation:
+        return _BodylessValidationOperation(
+            self.next_app,
+            operation=operation,
+            strict_validation=self.strict_validation,
+            validator_map=self.validator_map,
+        )
+
+
+class CachingRequestValidationMiddleware(RequestValidationMiddleware):  # type: ignore[misc]
+    api_cls = _CachingValidationAPI

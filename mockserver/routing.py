@@ -1,0 +1,48 @@
+"""Connexion's routing, remembered: the operation a (method, path) routes to never changes, so
+after the first request the route is a dict look-up instead of a scan of every path regex."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.middleware.abstract import ROUTING_CONTEXT
+from connexion.middleware.routing import RoutingMiddleware, _scope
+from starlette.types import Receive, Scope, Send
+
+MAX_ROUTES = 4096  # distinct (method, path) pairs remembered; fuzzers make many, clients few
+
+
+class CachedRoutingMiddleware(RoutingMiddleware):  # type: ignore[misc]
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self._routes: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        key = (scope["method"], scope["path"])
+        known = self._routes.get(key)
+        if known is not None:
+            operation_id, base_path, params = known
+            routed = dict(scope)
+            routed["path_params"] = dict(params)
+            extensions = routed.setdefault("extensions", {})
+            extensions[ROUTING_CONTEXT] = {"api_base_path": base_path, "operation_id": operation_id}
+            await self.app(routed, receive, send)
+            return
+        routed = dict(scope)
+        _scope.set(routed)  # connexion's router fills this copy in and hands it on
+        try:
+            await self.router(scope, receive, send)
+        finally:
+            self._remember(key, routed)
+
+    def _remember(self, key: tuple[str, str], routed: Scope) -> None:
+        context = routed.get("extensions", {}).get(ROUTING_CONTEXT, {})
+        if context.get("operation_id") is None:
+            return  # unknown paths are not worth a slot
+        if len(self._routes) >= MAX_ROUTES:
+            self._routes.clear()
+        params = dict(routed.get("path_params", {}))
+        self._routes[key] = (context["operation_id"], context.get("api_base_path", ""), params)
