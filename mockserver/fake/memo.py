@@ -1,0 +1,60 @@
+"""Per-schema work done once per generator, keyed by schema identity."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from mockserver.fake.schemas import Schema, merge, merge_branch
+
+_MEMO_LIMIT = 4096
+
+
+@functools.cache
+def _validator_class() -> Any:
+    from openapi_schema_validator import OAS30Validator
+
+    return OAS30Validator
+
+
+class Memo:
+    """Per-schema work done once: allOf merges and example/branch checks, keyed by identity."""
+
+    def __init__(self) -> None:
+        self._merged: dict[tuple[int, int], tuple[Schema, Schema]] = {}
+        self._validators: dict[int, tuple[Schema, Any]] = {}
+        self._examples: dict[int, tuple[Schema, bool]] = {}
+
+    def merged(self, schema: Schema, branch: int = -1) -> Schema:
+        """allOf flattened; with a branch, that oneOf/anyOf branch merged into the rest."""
+        slot = (id(schema), branch)
+        hit = self._merged.get(slot)
+        if hit is None:
+            hit = (schema, merge_branch(schema, branch) if branch >= 0 else merge([schema]))
+            self._merged = _bounded(self._merged)
+            self._merged[slot] = hit
+        return hit[1]
+
+    def example_ok(self, schema: Schema) -> bool:
+        hit = self._examples.get(id(schema))
+        if hit is None:
+            hit = (schema, self.matches(schema, schema["example"]))
+            self._examples = _bounded(self._examples)
+            self._examples[id(schema)] = hit
+        return hit[1]
+
+    def matches(self, schema: Schema, value: Any) -> bool:
+        hit = self._validators.get(id(schema))
+        if hit is None:
+            cls = _validator_class()
+            hit = (schema, cls(schema, format_checker=cls.FORMAT_CHECKER))
+            self._validators = _bounded(self._validators)
+            self._validators[id(schema)] = hit
+        try:
+            return bool(hit[1].is_valid(value))
+        except Exception:  # an unresolvable $ref or a broken keyword: treat as "does not match"
+            return False
+
+
+def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
+    return {} if len(cache) >= _MEMO_LIMIT else cache
