@@ -247,6 +247,8 @@ def as_api_error(exc: Exception, method: str, path: str) -> ApiError:
     """Every failure as the API's error: validation, routing, the mock's own, the unexpected."""
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, UnicodeDecodeError):
+        return invalid_input("body: not valid UTF-8")
     if isinstance(exc, ProblemException):
         return _from_problem(exc)
     if isinstance(exc, HTTPException):

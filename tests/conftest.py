@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -30,7 +31,7 @@ def free_port() -> int:
 class LiveServer:
     """The real server on a free loopback port, in a thread of this process."""
 
-    def __init__(self, app: MockApp) -> None:
+    def __init__(self, app: Any) -> None:
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

@@ -1,0 +1,7 @@
+"""The contract tool itself went wrong: kept apart from what the server under test got wrong."""
+
+from __future__ import annotations
+
+
+class ToolError(Exception):
+    """A bad spec, an unreachable URL, a bad option: one readable line, never a contract failure."""

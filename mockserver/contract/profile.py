@@ -1,0 +1,124 @@
+"""How a contract run drives one API: which key each operation gets, which calls chain into which,
+and where a generic check does not fit what the API documents.
+
+The data is `profile.json` next to this module. Links are added to an in-memory copy of the spec
+(OpenAPI `links`, which only tell the stateful phase how to chain calls); `openapi.json` itself is
+never changed, so what the contract means stays what the spec says.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mockserver.contract.checks import MARKER
+from mockserver.contract.errors import ToolError
+
+DEFAULT_PROFILE = Path(__file__).with_name("profile.json")
+
+
+@dataclass(frozen=True)
+class Link:
+    source: str  # operationId whose response feeds the next call
+    target: str
+    parameters: Mapping[str, str]  # "path.id" -> runtime expression
+    status: str = "200"
+
+
+@dataclass(frozen=True)
+class CheckOff:
+    check: str
+    operations: tuple[str, ...]
+    why: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    default_role: str
+    roles: Mapping[str, tuple[str, ...]]  # role -> operationIds called with that role's key
+    token_env: Mapping[str, str]  # role -> environment variable the CLI reads its key from
+    envelopes: Mapping[str, str]  # "error"/"success" -> schema name; turns the envelope checks on
+    links: tuple[Link, ...]
+    checks_off: tuple[CheckOff, ...]
+
+    @property
+    def role_names(self) -> tuple[str, ...]:
+        return (self.default_role, *self.roles)
+
+    def key_for(self, operation_id: str, tokens: Mapping[str, str]) -> str | None:
+        """The key an operation is called with: its role's, else the default role's."""
+        role = next((r for r, ids in self.roles.items() if operation_id in ids), self.default_role)
+        return tokens.get(role) or tokens.get(self.default_role)
+
+    def parse_tokens(self, values: Iterable[str]) -> dict[str, str]:
+        """`ROLE=KEY` gives a role its key; a bare `KEY` is the default role's."""
+        tokens: dict[str, str] = {}
+        for value in values:
+            role, sep, token = value.partition("=")
+            if not sep or role not in self.role_names:
+                role, token = self.default_role, value
+            token = token.strip()
+            if not token:
+                raise ToolError(f"empty token for role {role!r}")
+            if role in tokens:
+                raise ToolError(f"two tokens for role {role!r}; roles: {', '.join(self.role_names)}")
+            tokens[role] = token
+        return tokens
+
+    def apply(self, document: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+        """A copy of the spec for a run: the profile's links (and how many could be added), and
+        the envelope schemas it declares, named for the envelope checks."""
+        doc = copy.deepcopy(dict(document))
+        declared = doc.get("components", {}).get("schemas", {})
+        named = {kind: name for kind, name in self.envelopes.items() if name in declared}
+        if named:
+            doc[MARKER] = named
+        operations = _operations_by_id(doc)
+        added = 0
+        for link in self.links:
+            source = operations.get(link.source)
+            response = (source or {}).get("responses", {}).get(link.status)
+            if link.target not in operations or not isinstance(response, dict):
+                continue
+            response.setdefault("links", {})[link.target] = {
+                "operationId": link.target, "parameters": dict(link.parameters)}
+            added += 1
+        return doc, added
+
+
+def _operations_by_id(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        operation["operationId"]: operation
+        for item in document.get("paths", {}).values() if isinstance(item, dict)
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+
+
+def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
+    """Read and check a profile file; a mistake is a ToolError naming the file and key."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Profile(
+            default_role=str(data["default_role"]),
+            roles={role: tuple(ops) for role, ops in data.get("roles", {}).items()},
+            token_env=dict(data.get("token_env", {})),
+            envelopes=dict(data.get("envelopes", {})),
+            links=tuple(Link(source=item["from"], target=item["to"],
+                             parameters=dict(item["parameters"]),
+                             status=str(item.get("status", "200")))
+                        for item in data.get("links", [])),
+            checks_off=tuple(CheckOff(check=item["check"], operations=tuple(item["operations"]),
+                                      why=item["why"])
+                             for item in data.get("checks_off", [])),
+        )
+    except OSError as exc:
+        raise ToolError(f"cannot read profile {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ToolError(f"profile {path} is not valid JSON: {exc}") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ToolError(f"profile {path}: missing or malformed key {exc}") from None

@@ -1,0 +1,295 @@
+"""Run schemathesis against any implementation of the spec and turn its events into findings.
+
+The flow: load the spec (the project's loader) → resolve the target URL and the operations → add
+the profile's links to an in-memory copy → build a schemathesis config (checks, keys per role,
+seed, examples) → drive the engine → each failed check becomes a `Finding`, each engine error a
+`RunError`. Whatever stops the tool before it can test raises `ToolError`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import schemathesis
+from schemathesis.config import ConfigError, SchemathesisConfig
+from schemathesis.core.errors import LoaderError
+from schemathesis.engine import events, from_schema
+from schemathesis.engine.recorder import CheckNode, ScenarioRecorder
+from schemathesis.engine.run import PhaseName
+
+from mockserver import spec as spec_files
+from mockserver.contract import checks as envelope_checks  # registers them with schemathesis
+from mockserver.contract.errors import ToolError
+from mockserver.contract.profile import Profile, load_profile
+from mockserver.contract.report import (
+    ContractResult,
+    Finding,
+    RunError,
+    curl_command,
+    excerpt,
+    flatten,
+)
+from mockserver.contract.writers import ReportFile, TrafficRecorder, write_results
+from mockserver.settings import DEFAULT_SPEC
+
+DEFAULT_MAX_EXAMPLES = 25
+# Schemathesis's checks that judge a response against the contract, then the API's own rules.
+CHECKS = (
+    "not_a_server_error", "status_code_conformance", "content_type_conformance",
+    "response_schema_conformance", "response_headers_conformance", "negative_data_rejection",
+    "positive_data_acceptance", "ignored_auth", "use_after_free", "ensure_resource_availability",
+    envelope_checks.error_envelope.__name__, envelope_checks.success_envelope.__name__,
+)
+
+# What a check wants when its failure message does not say.
+EXPECTED = {"not_a_server_error": "a response below 500: the server must not fail on any input"}
+
+
+@dataclass(frozen=True)
+class ContractOptions:
+    base_url: str  # http://host:port; the spec's paths are appended as they are
+    spec_path: Path = DEFAULT_SPEC
+    tokens: Mapping[str, str] = field(default_factory=dict)  # role -> bearer key
+    seed: int | None = None  # None: a fresh one, printed so the run can be repeated
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    operations: Sequence[str] = ()  # operationIds or tags; empty: all
+    reports: Sequence[ReportFile] = ()
+    workers: int = 1
+    request_timeout: float = 10.0
+    app: Any = None  # an ASGI app to call in-process instead of over the network
+    profile: Profile | None = None  # None: the Luxxon profile next to this module
+
+
+@dataclass(frozen=True)
+class Target:
+    """A configured schemathesis schema and what a run needs to report on it."""
+
+    schema: schemathesis.BaseSchema  # ready for the engine, or for a pytest suite
+    base_url: str
+    seed: int
+    secrets: Mapping[str, str]  # key value -> the environment variable curl lines show instead
+
+
+def prepare(options: ContractOptions) -> Target:
+    """Spec, URL, operations, links, keys and checks resolved into a schemathesis schema."""
+    if options.max_examples < 1 or options.workers < 1:
+        raise ToolError("--max-examples and --workers must be at least 1")
+    profile = options.profile or load_profile()
+    spec = _load_spec(options.spec_path)
+    base_url = target_base_url(options.base_url, spec)
+    if options.app is None:
+        ensure_reachable(base_url, options.request_timeout)
+    selected = select_operations(spec, options.operations)
+    document, links = profile.apply(spec.document)
+    seed = options.seed if options.seed is not None else random.getrandbits(32)
+    config = _config(options, profile, spec, base_url=base_url, seed=seed, selected=selected,
+                     inference=not links)
+    schema = _schema(document, config, options.app)
+    _give_keys(schema, profile, options.tokens)
+    secrets = {token: profile.token_env.get(role, f"{role.upper()}_TOKEN")
+               for role, token in options.tokens.items()}
+    return Target(schema, base_url, seed, secrets)
+
+
+def contract_schema(options: ContractOptions) -> schemathesis.BaseSchema:
+    """The schema `mockserver contract` runs, for a project's own pytest suite: its
+    `@schema.parametrize()` tests and `as_state_machine()` apply the same checks, keys and links
+    (tests/test_contract_pytest_example.py)."""
+    return prepare(options).schema
+
+
+def run(options: ContractOptions, progress: Callable[[str], None] | None = None) -> ContractResult:
+    """Fuzz the target with the spec; failures are data in the result, tool problems raise."""
+    target = prepare(options)
+    result = ContractResult(seed=target.seed, base_url=target.base_url)
+    traffic = TrafficRecorder(list(options.reports), seed=target.seed,
+                              command=f"mockserver contract --base-url {target.base_url} "
+                                      f"--seed {target.seed}")
+    started = time.monotonic()
+    try:
+        for event in from_schema(target.schema).execute():
+            traffic.on_event(event)
+            _collect(event, result, target.secrets)
+            line = _progress_line(event)
+            if progress is not None and line:
+                progress(line)
+    finally:
+        traffic.close()
+    result.elapsed = time.monotonic() - started
+    write_results(list(options.reports), result)
+    return result
+
+
+def _load_spec(path: Path) -> spec_files.Spec:
+    try:
+        return spec_files.load(path)
+    except spec_files.SpecError as exc:
+        raise ToolError(str(exc)) from None
+
+
+def target_base_url(url: str, spec: spec_files.Spec) -> str:
+    """`http://host:port`: a trailing copy of the spec's shared path prefix is dropped, because the
+    spec's paths already carry it (`/api/v1/...`) and a doubled prefix reaches nothing."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ToolError(f"--base-url {url!r} is not an http(s) URL such as http://127.0.0.1:4010")
+    path = parts.path.rstrip("/")
+    paths = [operation.path for operation in spec.operations.values()]
+    shared = posixpath.commonpath(paths) if paths else "/"
+    if shared != "/" and path.endswith(shared):
+        path = path[: -len(shared)]
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def ensure_reachable(base_url: str, timeout: float) -> None:
+    try:
+        httpx.get(base_url + "/", timeout=min(timeout, 5.0))
+    except httpx.TransportError as exc:
+        raise ToolError(f"cannot reach {base_url}: {exc or type(exc).__name__}") from None
+
+
+def select_operations(spec: spec_files.Spec, wanted: Sequence[str]) -> list[str]:
+    """operationIds matching each wanted operationId or tag (tags case-insensitively)."""
+    if not wanted:
+        return list(spec.operations)
+    chosen: dict[str, None] = {}
+    for item in wanted:
+        matches = [op_id for op_id, op in spec.operations.items()
+                   if op_id == item or item.lower() in (tag.lower() for tag in op.tags)]
+        if not matches:
+            raise ToolError(f"--operations {item!r} is neither an operationId nor a tag in "
+                            f"{spec.path.name}")
+        chosen.update(dict.fromkeys(matches))
+    return list(chosen)
+
+
+def _config(options: ContractOptions, profile: Profile, spec: spec_files.Spec, *, base_url: str,
+            seed: int, selected: list[str], inference: bool) -> SchemathesisConfig:
+    def present(ids: Sequence[str]) -> list[str]:
+        return [op_id for op_id in ids if op_id in spec.operations]
+
+    operations: list[dict[str, Any]] = []
+    if len(selected) < len(spec.operations):
+        # An `[[operations]]` entry that is switched off deselects what it matches: all but ours.
+        operations.append({"exclude-operation-id": selected, "enabled": False})
+    for off in profile.checks_off:
+        if present(off.operations):
+            operations.append({"include-operation-id": present(off.operations),
+                               "checks": {off.check: {"enabled": False}}})
+    data: dict[str, Any] = {
+        "seed": seed,
+        "base-url": base_url,
+        "workers": options.workers,
+        "request-timeout": options.request_timeout,
+        "generation": {"max-examples": options.max_examples, "database": "none"},
+        # A loaded CI machine makes generation slow; speed is not part of the contract.
+        "suppress-health-check": ["too_slow"],
+        "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
+        "operations": operations,
+    }
+    if not inference:  # the profile's links say which calls chain; guessed ones would blur that
+        data["phases"] = {"stateful": {"inference": {"algorithms": []}}}
+    try:
+        return SchemathesisConfig.from_dict(data)
+    except ConfigError as exc:
+        raise ToolError(f"schemathesis configuration: {str(exc).strip().splitlines()[0]}") from None
+
+
+def _schema(document: dict[str, Any], config: SchemathesisConfig, app: Any) -> schemathesis.BaseSchema:
+    try:
+        schema = schemathesis.openapi.from_dict(document, config=config)
+    except LoaderError as exc:
+        raise ToolError(f"schemathesis cannot use the spec: {exc.message}") from None
+    if app is not None:
+        schema.app = app
+    transitions = schema.statistic.transitions
+    if transitions.total and not transitions.selected:
+        # Links exist but none joins two selected operations: nothing to chain, so no phase.
+        schema.config.phases.stateful.enabled = False
+    return schema
+
+
+def _give_keys(schema: schemathesis.BaseSchema, profile: Profile, tokens: Mapping[str, str]) -> None:
+    """Each call carries its role's bearer key. An auth provider (not a fixed header) makes the
+    key explicit auth to schemathesis, so `ignored_auth` probes without it in every mode."""
+
+    class RoleKeys:
+        def get(self, case: schemathesis.Case[Any], ctx: schemathesis.AuthContext) -> str | None:
+            return profile.key_for(str(case.operation.definition.raw.get("operationId")), tokens)
+
+        def set(self, case: schemathesis.Case[Any], key: str, ctx: schemathesis.AuthContext) -> None:
+            case.headers["Authorization"] = f"Bearer {key}"
+
+    if tokens:
+        schema.auth(refresh_interval=None)(RoleKeys)
+
+
+def _collect(event: events.EngineEvent, result: ContractResult, secrets: Mapping[str, str]) -> None:
+    if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
+        recorder = event.recorder
+        result.requests += len(recorder.interactions)
+        result.operations.update(recorder.cases[case_id].value.operation.label
+                                 for case_id in recorder.interactions if case_id in recorder.cases)
+        for case_id, nodes in recorder.checks.items():
+            for node in nodes:
+                if node.failure_info is not None:
+                    result.add(_finding(recorder, case_id, node, event.phase, secrets))
+    elif isinstance(event, events.NonFatalError):
+        message = (event.info.message or str(event.value)).strip().splitlines() or [""]
+        result.errors.append(RunError(event.label, f"{event.info.title}: {message[0]}"))
+    elif isinstance(event, events.FatalError):
+        raise ToolError(f"schemathesis stopped: {event.exception}")
+
+
+def _finding(recorder: ScenarioRecorder, case_id: str, node: CheckNode, phase: PhaseName,
+             secrets: Mapping[str, str]) -> Finding:
+    assert node.failure_info is not None
+    failure = node.failure_info.failure
+    failing_id = failure.case_id if failure.case_id in recorder.cases else case_id
+    case = recorder.cases[failing_id].value
+    if phase == PhaseName.STATEFUL_TESTING:
+        chain = list(recorder.iter_chain_cases(case_id=failing_id,
+                                               related_case_ids=failure.related_case_ids()))
+    else:
+        chain = [case]
+    interaction = recorder.interactions.get(failing_id)
+    response = interaction.response if interaction is not None else None
+    return Finding(  # named after the call that got the wrong answer
+        operation=case.operation.label,
+        operation_id=case.operation.definition.raw.get("operationId"),
+        check=node.name,
+        title=failure.title,
+        expected=failure.message or EXPECTED.get(node.name, failure.title),
+        status=None if response is None else response.status_code,
+        content_type=None if response is None else _content_type(response.headers),
+        body="" if response is None else excerpt(response.content),
+        curl=tuple(_curl(recorder, step.id, secrets) for step in chain
+                   if step.id in recorder.interactions),
+        phase=phase.value,
+        identity=f"{failure.code} {failure._unique_key}".strip(),
+    )
+
+
+def _content_type(headers: Mapping[str, list[str]]) -> str | None:
+    values = headers.get("content-type")
+    return values[0] if values else None
+
+
+def _curl(recorder: ScenarioRecorder, case_id: str, secrets: Mapping[str, str]) -> str:
+    request = recorder.interactions[case_id].request
+    return curl_command(request.method, request.uri, flatten(request.headers), request.body, secrets)
+
+
+def _progress_line(event: events.EngineEvent) -> str | None:
+    if isinstance(event, events.PhaseFinished) and event.phase.is_enabled and event.phase.name in (
+            PhaseName.EXAMPLES, PhaseName.COVERAGE, PhaseName.FUZZING, PhaseName.STATEFUL_TESTING):
+        return f"{event.phase.name.value} phase: {event.status.value}"
+    return None
