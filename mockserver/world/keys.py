@@ -1,0 +1,93 @@
+"""API keys: listed, minted and revoked by a wallet-session OWNER/ADMIN of the workspace.
+
+Keys are `lxxn_test_<first 6 hex of the workspace id>_<random>`, stored as sha256; a revoked
+key keeps working until `gracePeriodEnd` (revocation + 60 s), then answers REVOKED_API_KEY.
+"""
+
+from __future__ import annotations
+
+from mockserver.calls import Reply
+from mockserver.errors import ApiError
+from mockserver.world import auth, views
+from mockserver.world.context import Ctx, field
+from mockserver.world.model import SCOPES, ApiKey, Workspace
+from mockserver.world.store import Store, digest
+
+
+def _admin_workspace(ctx: Ctx) -> tuple[auth.Principal, Workspace]:
+    p = auth.wallet_session(ctx)
+    ws = ctx.store.workspaces.get(ctx.param("workspaceId"))
+    if ws is None or ctx.store.role_of(p.wallet or "", ws.id) is None:
+        raise ApiError(403, "NOT_AUTHORIZED", detail="workspace:notMember")
+    auth.require_admin(ctx, p, ws)
+    return p, ws
+
+
+def list_keys(ctx: Ctx) -> Reply:
+    _, ws = _admin_workspace(ctx)
+    keys = [views.api_key(k) for k in ctx.store.keys.values() if k.workspace_id == ws.id]
+    return Reply(data=keys)
+
+
+def mint(ctx: Ctx) -> Reply:
+    p, ws = _admin_workspace(ctx)
+    body = ctx.body()
+    label = field(body, "label", str).strip()
+    if not 1 <= len(label) <= 80:
+        raise ApiError(400, "INVALID_INPUT", detail="label: 1-80 characters")
+    environment = field(body, "environment", str)
+    if environment != "TEST":
+        raise ApiError(400, "INVALID_INPUT", detail="environment: LIVE keys are not available yet")
+    scopes = field(body, "scopes", list)
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown or not scopes:
+        raise ApiError(400, "INVALID_INPUT", detail=f"scopes: choose from {', '.join(SCOPES)}")
+    key, plaintext = new_key(
+        ctx.store, ws, label, tuple(dict.fromkeys(scopes)), p.wallet or "", ctx.now
+    )
+    return ctx.written({**views.api_key(key), "plaintext": plaintext})
+
+
+def new_key(
+    store: Store,
+    ws: Workspace,
+    label: str,
+    scopes: tuple[str, ...],
+    wallet: str,
+    now: float,
+    plaintext: str | None = None,
+    key_id: str | None = None,
+) -> tuple[ApiKey, str]:
+    prefix = f"lxxn_test_{ws.id.replace('-', '')[:6]}_"
+    plaintext = plaintext or prefix + store.hex(16)
+    key = ApiKey(
+        id=key_id or store.uuid(),
+        workspace_id=ws.id,
+        digest=digest(plaintext),
+        prefix=prefix,
+        label=label,
+        environment="TEST",
+        scopes=scopes,
+        created_at=now,
+        created_by_wallet=wallet,
+    )
+    store.add_key(key)
+    return key, plaintext
+
+
+def revoke(ctx: Ctx) -> Reply:
+    _, ws = _admin_workspace(ctx)
+    token = ctx.call.headers.get("x-lx-consistency-token", "")
+    if not ctx.store.is_consistency_token(token):
+        raise ApiError(
+            400,
+            "INVALID_INPUT",
+            detail="x-lx-consistency-token: required; echo the token of your last write",
+        )
+    key = ctx.store.keys.get(ctx.param("keyId"))
+    if key is None or key.workspace_id != ws.id:
+        raise ApiError(404, "NOT_FOUND", "API key not found", "apiKey:notFound")
+    if key.revoked_at is None:  # revoking twice keeps the first grace window
+        key.revoked_at = ctx.now
+        key.grace_end = ctx.now + ctx.store.rules.key_grace
+    return ctx.written(views.api_key(key))
