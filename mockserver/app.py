@@ -39,7 +39,7 @@ from mockserver.errors import ApiError, invalid_input
 from mockserver.fake import Generator
 from mockserver.routing import CachedRoutingMiddleware
 from mockserver.settings import MAX_BODY_BYTES, Settings
-from mockserver.validation import CachingRequestValidationMiddleware, NamingParameterValidator
+from mockserver.validation import VALIDATOR_MAP, CachingRequestValidationMiddleware
 
 log = logging.getLogger("mockserver")
 ROUTING = "connexion_routing"
@@ -123,7 +123,7 @@ class MockApp:
             base_path="",
             resolver=Resolver(function_resolver=lambda _operation_id: self._endpoint),
             strict_validation=False,
-            validator_map={"parameter": NamingParameterValidator},
+            validator_map=VALIDATOR_MAP,
             validate_responses=self.settings.validate_responses,
         )
         return middleware
@@ -152,7 +152,7 @@ def _load_worlds(settings: Settings, spec: spec_files.Spec) -> Any:
         return None
     if not fixture.is_file():
         return None
-    return Worlds(spec, fixture)
+    return Worlds(spec, fixture, seed=settings.seed)
 
 
 async def _call(scope: Scope, receive: Receive, op_id: str) -> Call:

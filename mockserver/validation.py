@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from connexion.datastructures import MediaTypeDict
 from connexion.middleware.request_validation import (
     RequestValidationAPI,
     RequestValidationMiddleware,
     RequestValidationOperation,
 )
 from connexion.utils import is_null, is_nullable
-from connexion.validators import ParameterValidator
+from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
+from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -84,3 +86,19 @@ class _CachingValidationAPI(RequestValidationAPI):  # type: ignore[misc]
 
 class CachingRequestValidationMiddleware(RequestValidationMiddleware):  # type: ignore[misc]
     api_cls = _CachingValidationAPI
+
+
+class OptionalBodyJSONValidator(JSONRequestBodyValidator):  # type: ignore[misc]
+    """Connexion refuses a missing body even where the spec says `required: false`; accept it."""
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        if body is None and not self._required:
+            return None
+        return super()._validate(body)  # type: ignore[no-any-return]
+
+
+VALIDATOR_MAP = {
+    **CONNEXION_VALIDATORS,
+    "parameter": NamingParameterValidator,
+    "body": MediaTypeDict({**CONNEXION_VALIDATORS["body"], "*/*json": OptionalBodyJSONValidator}),
+}

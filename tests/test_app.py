@@ -303,7 +303,10 @@ def test_another_spec_is_served_with_no_code_change() -> None:
 
 
 def test_body_that_is_not_utf8_is_400_not_500(client: httpx.Client) -> None:
-    response = client.post("/api/v1/sessions", content=b'{"lat": "\xe9"}', headers={
-        **AUTH, "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/sessions",
+        content=b'{"lat": "\xe9"}',
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     assert error_of(response)["code"] == "INVALID_INPUT"

@@ -38,8 +38,9 @@ BOTH_KEYS = {"consumer": CONSUMER_KEY, "operator": OPERATOR_KEY}
 def contract(app: Any, operations: Sequence[str] = OPERATIONS, **options: Any) -> ContractResult:
     """A bounded, seeded run against an ASGI app called in-process."""
     settings: dict[str, Any] = {"seed": 3, "max_examples": 5, "tokens": BOTH_KEYS, **options}
-    return run(ContractOptions(base_url="http://testserver", app=app, operations=operations,
-                               **settings))
+    return run(
+        ContractOptions(base_url="http://testserver", app=app, operations=operations, **settings)
+    )
 
 
 def test_reference_implementation_passes_every_check() -> None:
@@ -86,7 +87,9 @@ def test_operator_only_steps_are_reached_only_with_the_operator_key() -> None:
 
 
 def test_failure_report_says_what_was_expected_what_came_back_and_how_to_reproduce() -> None:
-    result = contract(BROKEN["missing required field"].app(), operations=["LxHealthController_check"])
+    result = contract(
+        BROKEN["missing required field"].app(), operations=["LxHealthController_check"]
+    )
 
     text = render(result)
 
@@ -94,20 +97,31 @@ def test_failure_report_says_what_was_expected_what_came_back_and_how_to_reprodu
     assert "check:     response_schema_conformance: Response violates schema" in text
     assert '"buildSha" is a required property' in text
     assert "received:  HTTP 200 application/json" in text
-    assert 'curl -X GET -H "Authorization: Bearer ${LUXXON_TOKEN}" http://testserver/api/v1/health' in text
+    assert (
+        'curl -X GET -H "Authorization: Bearer ${LUXXON_TOKEN}" http://testserver/api/v1/health'
+        in text
+    )
     assert CONSUMER_KEY not in text
     assert text.splitlines()[-1].startswith("contract http://testserver: 1 operation, ")
 
 
 def test_curl_line_quotes_the_body_keeps_exact_bytes_sends_empty_headers_and_hides_keys() -> None:
-    line = curl_command("POST", "http://h/api/v1/sessions?x=1",
-                        {"Authorization": "Bearer k3y", "X-Empty": "", "User-Agent": "python"},
-                        b'{"name": "it\'s"}', {"k3y": "LUXXON_TOKEN"})
+    line = curl_command(
+        "POST",
+        "http://h/api/v1/sessions?x=1",
+        {"Authorization": "Bearer k3y", "X-Empty": "", "User-Agent": "python"},
+        b'{"name": "it\'s"}',
+        {"k3y": "LUXXON_TOKEN"},
+    )
 
-    assert line == ("curl -X POST -H \"Authorization: Bearer ${LUXXON_TOKEN}\" -H 'X-Empty;' "
-                    "--data-raw '{\"name\": \"it'\"'\"'s\"}' 'http://h/api/v1/sessions?x=1'")
+    assert line == (
+        "curl -X POST -H \"Authorization: Bearer ${LUXXON_TOKEN}\" -H 'X-Empty;' "
+        "--data-raw '{\"name\": \"it'\"'\"'s\"}' 'http://h/api/v1/sessions?x=1'"
+    )
     binary = curl_command("PATCH", "http://h/x", {}, b"\xe9{'}\n", {})
-    assert binary == "curl -X PATCH --data-raw $'\\xe9{\\x27}\\x0a' http://h/x"  # exact bytes, one line
+    assert (
+        binary == "curl -X PATCH --data-raw $'\\xe9{\\x27}\\x0a' http://h/x"
+    )  # exact bytes, one line
 
 
 def test_error_rules_want_the_envelope_with_a_documented_code() -> None:
@@ -123,7 +137,9 @@ def test_error_rules_want_the_envelope_with_a_documented_code() -> None:
         "`statusCode` is 400, but the HTTP status is 404",
         "`code` is 'NOPE', not one documented for 404: FRAME_NOT_AVAILABLE, SESSION_NOT_FOUND",
     ]
-    assert error_problems(b"Not Found", 404, codes) == ["the body is not JSON, expected a JSON object"]
+    assert error_problems(b"Not Found", 404, codes) == [
+        "the body is not JSON, expected a JSON object"
+    ]
 
 
 def test_envelope_rules_act_only_where_the_profile_names_the_envelopes() -> None:
@@ -188,13 +204,19 @@ def test_unusable_spec_is_a_tool_error(tmp_path: Path) -> None:
     bad.write_text('{"swagger": "2.0"}', encoding="utf-8")
 
     with pytest.raises(ToolError, match=r"not an OpenAPI 3\.x document"):
-        run(ContractOptions(base_url="http://testserver", app=reference.create_app(), spec_path=bad))
+        run(
+            ContractOptions(base_url="http://testserver", app=reference.create_app(), spec_path=bad)
+        )
 
 
 def test_traffic_reports_record_requests_without_keys(tmp_path: Path) -> None:
     har = tmp_path / "traffic.har"
 
-    contract(reference.create_app(), operations=["LxHealthController_check"], reports=[parse_report(f"har:{har}")])
+    contract(
+        reference.create_app(),
+        operations=["LxHealthController_check"],
+        reports=[parse_report(f"har:{har}")],
+    )
 
     entries = json.loads(har.read_text(encoding="utf-8"))["log"]["entries"]
     assert any(entry["request"]["url"].endswith("/api/v1/health") for entry in entries)
@@ -205,37 +227,65 @@ def cli(*args: str) -> int:
     return main(["contract", "--seed", "5", "--max-examples", "3", *args])
 
 
-def test_cli_passes_a_correct_server_and_writes_junit(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_passes_a_correct_server_and_writes_junit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     junit = tmp_path / "reports" / "contract.xml"
     with LiveServer(reference.create_app()) as server:
-        code = cli("--base-url", server.url, "--token", CONSUMER_KEY, "--token",
-                   f"operator={OPERATOR_KEY}", "--operations", ",".join(OPERATIONS),
-                   "--report", f"junit:{junit}")
+        code = cli(
+            "--base-url",
+            server.url,
+            "--token",
+            CONSUMER_KEY,
+            "--token",
+            f"operator={OPERATOR_KEY}",
+            "--operations",
+            ",".join(OPERATIONS),
+            "--report",
+            f"junit:{junit}",
+        )
 
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.strip().splitlines()[-1].endswith("passed: 0 failures")
     suite = ElementTree.parse(junit).getroot()
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == (str(len(OPERATIONS)), "0", "0")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == (
+        str(len(OPERATIONS)),
+        "0",
+        "0",
+    )
 
 
 def test_cli_exits_1_and_names_the_check_for_a_broken_server(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     report = tmp_path / "contract.json"
     with LiveServer(BROKEN["error body outside the envelope"].app()) as server:
-        code = cli("--base-url", server.url + "/api/v1", "--token", CONSUMER_KEY,
-                   "--operations", "LxSessionsController_get", "--report", f"json:{report}")
+        code = cli(
+            "--base-url",
+            server.url + "/api/v1",
+            "--token",
+            CONSUMER_KEY,
+            "--operations",
+            "LxSessionsController_get",
+            "--report",
+            f"json:{report}",
+        )
 
     out = capsys.readouterr().out
     assert code == 1
     assert "check:     error_envelope: Error body outside the error envelope" in out
-    assert f"curl -X GET -H \"Authorization: Bearer ${{LUXXON_TOKEN}}\" {server.url}/api/v1/sessions/" in out
+    assert (
+        f'curl -X GET -H "Authorization: Bearer ${{LUXXON_TOKEN}}" {server.url}/api/v1/sessions/'
+        in out
+    )
     saved = json.loads(report.read_text(encoding="utf-8"))
     assert saved["passed"] is False and "error_envelope" in saved["failed_checks"]
 
 
-def test_cli_reports_a_tool_error_in_one_line_with_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_a_tool_error_in_one_line_with_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code = cli("--base-url", f"http://127.0.0.1:{free_port()}")
 
     err = capsys.readouterr().err
@@ -244,8 +294,9 @@ def test_cli_reports_a_tool_error_in_one_line_with_exit_2(capsys: pytest.Capture
     assert len(err.strip().splitlines()) == 1
 
 
-def test_cli_reads_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reads_keys_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("LUXXON_TOKEN", CONSUMER_KEY)
     monkeypatch.setenv("LUXXON_OPERATOR_TOKEN", OPERATOR_KEY)
     app = reference.create_app()
@@ -268,8 +319,15 @@ def test_mock_passes_its_own_contract() -> None:
     from mockserver.app import create_app
     from mockserver.settings import Settings
 
-    result = run(ContractOptions(base_url="http://testserver", app=create_app(Settings(seed=7)),
-                                 seed=11, max_examples=5, tokens=BOTH_KEYS))
+    result = run(
+        ContractOptions(
+            base_url="http://testserver",
+            app=create_app(Settings(seed=7)),
+            seed=11,
+            max_examples=5,
+            tokens=BOTH_KEYS,
+        )
+    )
 
     assert result.passed, render(result)
     assert not result.errors, render(result)

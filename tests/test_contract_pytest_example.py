@@ -27,14 +27,16 @@ KEYS = {"consumer": reference.CONSUMER_KEY, "operator": reference.OPERATOR_KEY}
 # 1. Built when the module is imported. Point base_url at your running backend and drop `app`
 # (schemathesis.pytest.from_fixture would defer this to a fixture, but schemathesis 4.32.5's
 # lazy loader breaks on pytest 9, so the schema is built eagerly).
-schema = contract_schema(ContractOptions(
-    base_url="http://testserver",
-    app=reference.create_app(),  # called in-process; without it requests go to base_url
-    tokens=KEYS,
-    operations=reference.OPERATIONS,  # what your backend implements; empty: everything
-    seed=1,
-    max_examples=5,
-))
+schema = contract_schema(
+    ContractOptions(
+        base_url="http://testserver",
+        app=reference.create_app(),  # called in-process; without it requests go to base_url
+        tokens=KEYS,
+        operations=reference.OPERATIONS,  # what your backend implements; empty: everything
+        seed=1,
+        max_examples=5,
+    )
+)
 
 
 @schema.parametrize()  # type: ignore[untyped-decorator]  # schemathesis types it as a bare Callable
@@ -44,8 +46,9 @@ def test_each_operation_honours_the_contract(case: schemathesis.Case[Any]) -> No
 
 # create → accept → start → end → settlement, chained by the profile's links.
 TestSessionLifecycle = schema.as_state_machine().TestCase
-TestSessionLifecycle.settings = settings(max_examples=5, stateful_step_count=6, deadline=None,
-                                         database=None)
+TestSessionLifecycle.settings = settings(
+    max_examples=5, stateful_step_count=6, deadline=None, database=None
+)
 
 
 # 2. One test, the whole run, a readable report when it fails.
@@ -56,7 +59,14 @@ def backend_url() -> Iterator[str]:
 
 
 def test_backend_honours_the_contract(backend_url: str) -> None:
-    result = run(ContractOptions(base_url=backend_url, tokens=KEYS, seed=1, max_examples=5,
-                                 operations=reference.OPERATIONS))
+    result = run(
+        ContractOptions(
+            base_url=backend_url,
+            tokens=KEYS,
+            seed=1,
+            max_examples=5,
+            operations=reference.OPERATIONS,
+        )
+    )
 
     assert result.passed, render(result)

@@ -75,7 +75,10 @@ def test_client_gets_the_upstream_answer_byte_for_byte_and_the_violation_is_logg
     assert response.headers["content-type"] == dict(seen.headers)[b"content-type"].decode()
     [violation] = log.violations
     assert (violation.operation, violation.direction, violation.status) == (
-        "LxHealthController_check", "response", 200)
+        "LxHealthController_check",
+        "response",
+        200,
+    )
     assert "'buildSha' is a required property (at data)" in violation.reason
 
 
@@ -83,8 +86,14 @@ def test_compressed_answers_pass_through_as_sent_and_are_checked_decoded() -> No
     body = gzip.compress(b'{"statusCode": 200, "message": "ok", "timestamp": "t", "data": {}}')
 
     async def gzipped_health(request: Request) -> Response:
-        return Response(body, headers={"content-type": "application/json",
-                                       "content-encoding": "gzip", "set-cookie": "a=1"})
+        return Response(
+            body,
+            headers={
+                "content-type": "application/json",
+                "content-encoding": "gzip",
+                "set-cookie": "a=1",
+            },
+        )
 
     upstream = Starlette(routes=[Route("/api/v1/health", gzipped_health)])
     with proxy_to(upstream) as (client, log), client.stream("GET", "/api/v1/health") as response:
@@ -93,8 +102,11 @@ def test_compressed_answers_pass_through_as_sent_and_are_checked_decoded() -> No
     assert raw == body
     assert response.headers["content-encoding"] == "gzip"
     assert {v.reason for v in log.violations} == {
-        "'ok' is a required property (at data)", "'surface' is a required property (at data)",
-        "'version' is a required property (at data)", "'buildSha' is a required property (at data)"}
+        "'ok' is a required property (at data)",
+        "'surface' is a required property (at data)",
+        "'version' is a required property (at data)",
+        "'buildSha' is a required property (at data)",
+    }
 
 
 def test_request_that_breaks_the_spec_is_logged_and_still_forwarded() -> None:
@@ -103,8 +115,11 @@ def test_request_that_breaks_the_spec_is_logged_and_still_forwarded() -> None:
 
     assert response.status_code == 400 and response.json()["code"] == "INVALID_INPUT"  # upstream's
     reasons = {v.reason for v in log.violations if v.direction == "request"}
-    assert reasons == {"'north' is not of type 'number' (at lat)", "'lng' is a required property (at body)",
-                       "'maxDurationSeconds' is a required property (at body)"}
+    assert reasons == {
+        "'north' is not of type 'number' (at lat)",
+        "'lng' is a required property (at body)",
+        "'maxDurationSeconds' is a required property (at body)",
+    }
     assert not [v for v in log.violations if v.direction == "response"]
 
 
@@ -152,7 +167,8 @@ def test_bad_upstream_url_is_a_tool_error_in_one_line(capsys: pytest.CaptureFixt
 
     assert code == 2
     assert capsys.readouterr().err == (
-        "mockserver proxy: error: --upstream 'localhost:4010' is not an http(s) URL\n")
+        "mockserver proxy: error: --upstream 'localhost:4010' is not an http(s) URL\n"
+    )
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
@@ -169,10 +185,22 @@ def test_cli_prints_the_summary_on_exit_and_fails_on_violation() -> None:
     port = free_port()
     with LiveServer(BROKEN["missing required field"].app()) as up:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "proxy", "--upstream", up.url, "--port", str(port),
-             "--fail-on-violation"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            [
+                sys.executable,
+                "-m",
+                "mockserver",
+                "proxy",
+                "--upstream",
+                up.url,
+                "--port",
+                str(port),
+                "--fail-on-violation",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
         try:
             _wait_for_port(port, process)
             httpx.get(f"http://127.0.0.1:{port}/api/v1/health", headers=AUTH, timeout=10)
@@ -182,6 +210,8 @@ def test_cli_prints_the_summary_on_exit_and_fails_on_violation() -> None:
             out, err = process.communicate(timeout=20)
 
     assert process.returncode == 1
-    assert out.splitlines() == ["proxy: 2 exchanges, 2 violations (0 request, 2 response)",
-                                "     2  response LxHealthController_check"]
+    assert out.splitlines() == [
+        "proxy: 2 exchanges, 2 violations (0 request, 2 response)",
+        "     2  response LxHealthController_check",
+    ]
     assert err.count("VIOLATION response LxHealthController_check GET /api/v1/health -> 200: ") == 2

@@ -47,8 +47,9 @@ def envelopes(document: Mapping[str, Any]) -> Mapping[str, str]:
     return names if isinstance(names, dict) else {}
 
 
-def documented_response(document: Mapping[str, Any], operation: Mapping[str, Any],
-                        status: int) -> dict[str, Any] | None:
+def documented_response(
+    document: Mapping[str, Any], operation: Mapping[str, Any], status: int
+) -> dict[str, Any] | None:
     """The operation's response object for a status: exact code, then `4XX`, then `default`."""
     responses = operation.get("responses", {})
     for key in (str(status), f"{str(status)[0]}XX", "default"):
@@ -58,14 +59,20 @@ def documented_response(document: Mapping[str, Any], operation: Mapping[str, Any
     return None
 
 
-def documented_codes(document: Mapping[str, Any], operation: Mapping[str, Any],
-                     status: int) -> frozenset[str]:
+def documented_codes(
+    document: Mapping[str, Any], operation: Mapping[str, Any], status: int
+) -> frozenset[str]:
     """Error codes the spec documents for this operation and status (empty: none named)."""
     response = documented_response(document, operation, status) or {}
-    codes = {word.strip() for word in str(response.get("description", "")).split("|")
-             if _CODE.fullmatch(word.strip())}
+    codes = {
+        word.strip()
+        for word in str(response.get("description", "")).split("|")
+        if _CODE.fullmatch(word.strip())
+    }
     for media in (response.get("content") or {}).values():
-        examples = [_deref(document, ex).get("value") for ex in (media.get("examples") or {}).values()]
+        examples = [
+            _deref(document, ex).get("value") for ex in (media.get("examples") or {}).values()
+        ]
         for value in [*examples, media.get("example")]:
             if isinstance(value, dict) and isinstance(value.get("code"), str):
                 codes.add(value["code"])
@@ -86,8 +93,9 @@ def error_problems(content: bytes, status: int, codes: frozenset[str]) -> list[s
             problems.append(f"`detail` is {_kind(body['detail'])}, expected a string")
         code = body.get("code")
         if codes and isinstance(code, str) and code not in codes:
-            problems.append(f"`code` is {code!r}, not one documented for {status}: "
-                            f"{', '.join(sorted(codes))}")
+            problems.append(
+                f"`code` is {code!r}, not one documented for {status}: {', '.join(sorted(codes))}"
+            )
     return problems
 
 
@@ -100,8 +108,9 @@ def success_problems(content: bytes, status: int) -> list[str]:
     return problems
 
 
-def _field_problems(body: Any, status: int,
-                    fields: Mapping[str, tuple[tuple[type, ...], str]]) -> list[str]:
+def _field_problems(
+    body: Any, status: int, fields: Mapping[str, tuple[tuple[type, ...], str]]
+) -> list[str]:
     if not isinstance(body, dict):
         return [f"the body is {_kind(body)}, expected a JSON object"]
     problems = []
@@ -125,8 +134,13 @@ def _parse(content: bytes) -> Any:
 def _kind(value: Any) -> str:
     if value is _NOT_JSON:
         return "not JSON"
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-            type(None): "null"}.get(type(value), "a number")
+    return {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
+    }.get(type(value), "a number")
 
 
 def _deref(document: Mapping[str, Any], node: Any) -> Any:
@@ -145,8 +159,9 @@ def _message(expected: str, problems: list[str]) -> str:
 
 
 @schemathesis.check
-def error_envelope(ctx: schemathesis.CheckContext, response: schemathesis.Response,
-                   case: schemathesis.Case[Any]) -> bool | None:
+def error_envelope(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
+) -> bool | None:
     """Every error body is the API's error envelope with a code documented for the operation."""
     document = case.operation.schema.raw_schema
     status = response.status_code
@@ -157,25 +172,37 @@ def error_envelope(ctx: schemathesis.CheckContext, response: schemathesis.Respon
     codes = documented_codes(document, raw, status)
     problems = error_problems(response.content, status, codes)
     if problems:
-        expected = f"the error envelope {{statusCode, code, message, detail?, timestamp}} ({schema_name})"
-        raise ErrorEnvelopeViolation(operation=case.operation.label, severity=Severity.HIGH,
-                                     message=_message(expected, problems))
+        expected = (
+            f"the error envelope {{statusCode, code, message, detail?, timestamp}} ({schema_name})"
+        )
+        raise ErrorEnvelopeViolation(
+            operation=case.operation.label,
+            severity=Severity.HIGH,
+            message=_message(expected, problems),
+        )
     return None
 
 
 @schemathesis.check
-def success_envelope(ctx: schemathesis.CheckContext, response: schemathesis.Response,
-                     case: schemathesis.Case[Any]) -> bool | None:
+def success_envelope(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
+) -> bool | None:
     """Every documented JSON success body is the `{statusCode, message, data, timestamp}` envelope."""
     document = case.operation.schema.raw_schema
     status = response.status_code
     raw = case.operation.definition.raw
-    if not (200 <= status < 300 and envelopes(document).get("success")
-            and documents_json(document, raw, status)):
+    if not (
+        200 <= status < 300
+        and envelopes(document).get("success")
+        and documents_json(document, raw, status)
+    ):
         return None
     problems = success_problems(response.content, status)
     if problems:
         expected = "the success envelope {statusCode, message, data, timestamp}"
-        raise SuccessEnvelopeViolation(operation=case.operation.label, severity=Severity.HIGH,
-                                       message=_message(expected, problems))
+        raise SuccessEnvelopeViolation(
+            operation=case.operation.label,
+            severity=Severity.HIGH,
+            message=_message(expected, problems),
+        )
     return None

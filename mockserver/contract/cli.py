@@ -26,21 +26,41 @@ def add_contract_parser(subparsers: Subparsers) -> None:
     from mockserver.contract.writers import FORMATS
 
     contract = subparsers.add_parser(
-        "contract", help="fuzz an implementation against the spec (schemathesis)",
+        "contract",
+        help="fuzz an implementation against the spec (schemathesis)",
         description="Fuzz a running implementation with the spec and fail on any contract "
-                    "violation. Keys: --token, or LUXXON_TOKEN / LUXXON_OPERATOR_TOKEN.")
+        "violation. Keys: --token, or LUXXON_TOKEN / LUXXON_OPERATOR_TOKEN.",
+    )
     contract.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:4010")
     contract.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="OpenAPI 3.0 document")
-    contract.add_argument("--token", action="append", default=[], metavar="[ROLE=]KEY",
-                          help="bearer key; repeat with operator=KEY to reach operator-only steps")
+    contract.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        metavar="[ROLE=]KEY",
+        help="bearer key; repeat with operator=KEY to reach operator-only steps",
+    )
     contract.add_argument("--seed", type=int, help="same seed, same requests")
-    contract.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES,
-                          help=f"generated requests per operation and phase (default "
-                               f"{DEFAULT_MAX_EXAMPLES})")
-    contract.add_argument("--operations", action="append", default=[], metavar="ID_OR_TAG",
-                          help="only these operationIds or tags (repeat, or comma-separate)")
-    contract.add_argument("--report", action="append", default=[], metavar="FORMAT:PATH",
-                          help=f"write a report; FORMAT is one of {', '.join(FORMATS)}")
+    contract.add_argument(
+        "--max-examples",
+        type=int,
+        default=DEFAULT_MAX_EXAMPLES,
+        help=f"generated requests per operation and phase (default {DEFAULT_MAX_EXAMPLES})",
+    )
+    contract.add_argument(
+        "--operations",
+        action="append",
+        default=[],
+        metavar="ID_OR_TAG",
+        help="only these operationIds or tags (repeat, or comma-separate)",
+    )
+    contract.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="FORMAT:PATH",
+        help=f"write a report; FORMAT is one of {', '.join(FORMATS)}",
+    )
     contract.add_argument("--workers", type=int, default=1, help="concurrent workers")
     contract.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS")
     contract.set_defaults(func=run_contract)
@@ -55,11 +75,17 @@ def run_contract(args: argparse.Namespace) -> int:
         options = ContractOptions(
             base_url=args.base_url,
             spec_path=args.spec,
-            tokens=profile.parse_tokens(args.token or _tokens_from_env(profile.token_env, os.environ)),
+            tokens=profile.parse_tokens(
+                args.token or _tokens_from_env(profile.token_env, os.environ)
+            ),
             seed=args.seed,
             max_examples=args.max_examples,
-            operations=[item.strip() for value in args.operations for item in value.split(",")
-                        if item.strip()],
+            operations=[
+                item.strip()
+                for value in args.operations
+                for item in value.split(",")
+                if item.strip()
+            ],
             reports=[parse_report(value) for value in args.report],
             workers=args.workers,
             request_timeout=args.request_timeout,
@@ -81,15 +107,18 @@ def _tokens_from_env(names: Mapping[str, str], environ: Mapping[str, str]) -> li
 
 def add_proxy_parser(subparsers: Subparsers) -> None:
     proxy = subparsers.add_parser(
-        "proxy", help="forward to an upstream and check every exchange against the spec",
+        "proxy",
+        help="forward to an upstream and check every exchange against the spec",
         description="Forward every request to --upstream unchanged and report each request or "
-                    "response that breaks the spec (openapi-core); a summary prints on exit.")
+        "response that breaks the spec (openapi-core); a summary prints on exit.",
+    )
     proxy.add_argument("--upstream", required=True, help="e.g. https://staging.example.com")
     proxy.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="OpenAPI 3.0 document")
     proxy.add_argument("--host", default="127.0.0.1")
     proxy.add_argument("--port", type=int, default=4011)
-    proxy.add_argument("--fail-on-violation", action="store_true",
-                       help="exit 1 if any violation was seen (for CI)")
+    proxy.add_argument(
+        "--fail-on-violation", action="store_true", help="exit 1 if any violation was seen (for CI)"
+    )
     proxy.set_defaults(func=run_proxy)
 
 
@@ -98,9 +127,12 @@ def run_proxy(args: argparse.Namespace) -> int:
     from mockserver.contract.proxy import ProxyOptions, serve
 
     try:
-        log = serve(ProxyOptions(upstream=args.upstream, spec_path=args.spec, host=args.host,
-                                 port=args.port),
-                    out=lambda line: print(line, file=sys.stderr, flush=True))
+        log = serve(
+            ProxyOptions(
+                upstream=args.upstream, spec_path=args.spec, host=args.host, port=args.port
+            ),
+            out=lambda line: print(line, file=sys.stderr, flush=True),
+        )
     except ToolError as exc:
         print(f"mockserver proxy: error: {exc}", file=sys.stderr)
         return EXIT_TOOL_ERROR

@@ -65,7 +65,9 @@ class Profile:
             if not token:
                 raise ToolError(f"empty token for role {role!r}")
             if role in tokens:
-                raise ToolError(f"two tokens for role {role!r}; roles: {', '.join(self.role_names)}")
+                raise ToolError(
+                    f"two tokens for role {role!r}; roles: {', '.join(self.role_names)}"
+                )
             tokens[role] = token
         return tokens
 
@@ -85,7 +87,9 @@ class Profile:
             if link.target not in operations or not isinstance(response, dict):
                 continue
             response.setdefault("links", {})[link.target] = {
-                "operationId": link.target, "parameters": dict(link.parameters)}
+                "operationId": link.target,
+                "parameters": dict(link.parameters),
+            }
             added += 1
         return doc, added
 
@@ -93,7 +97,8 @@ class Profile:
 def _operations_by_id(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {
         operation["operationId"]: operation
-        for item in document.get("paths", {}).values() if isinstance(item, dict)
+        for item in document.get("paths", {}).values()
+        if isinstance(item, dict)
         for operation in item.values()
         if isinstance(operation, dict) and "operationId" in operation
     }
@@ -108,13 +113,19 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
             roles={role: tuple(ops) for role, ops in data.get("roles", {}).items()},
             token_env=dict(data.get("token_env", {})),
             envelopes=dict(data.get("envelopes", {})),
-            links=tuple(Link(source=item["from"], target=item["to"],
-                             parameters=dict(item["parameters"]),
-                             status=str(item.get("status", "200")))
-                        for item in data.get("links", [])),
-            checks_off=tuple(CheckOff(check=item["check"], operations=tuple(item["operations"]),
-                                      why=item["why"])
-                             for item in data.get("checks_off", [])),
+            links=tuple(
+                Link(
+                    source=item["from"],
+                    target=item["to"],
+                    parameters=dict(item["parameters"]),
+                    status=str(item.get("status", "200")),
+                )
+                for item in data.get("links", [])
+            ),
+            checks_off=tuple(
+                CheckOff(check=item["check"], operations=tuple(item["operations"]), why=item["why"])
+                for item in data.get("checks_off", [])
+            ),
         )
     except OSError as exc:
         raise ToolError(f"cannot read profile {path}: {exc.strerror or exc}") from None

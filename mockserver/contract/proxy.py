@@ -34,8 +34,19 @@ from mockserver.errors import ApiError
 from mockserver.settings import DEFAULT_SPEC
 
 # Headers about one hop, not the message (RFC 9110 §7.6.1); the rest pass through untouched.
-HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-                        "te", "trailer", "transfer-encoding", "upgrade", "host"})
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+    }
+)
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 REASON_LIMIT = 400
 
@@ -61,8 +72,10 @@ class Violation:
 
     def line(self) -> str:
         status = f" -> {self.status}" if self.status is not None else ""
-        return (f"VIOLATION {self.direction} {self.operation} {self.method} {self.path}{status}: "
-                f"{self.reason}")
+        return (
+            f"VIOLATION {self.direction} {self.operation} {self.method} {self.path}{status}: "
+            f"{self.reason}"
+        )
 
 
 @dataclass
@@ -91,13 +104,17 @@ class ViolationLog:
 
     def summary(self) -> str:
         by_direction = Counter(v.direction for v in self.violations)
-        head = (f"proxy: {self.exchanges} exchanges, {len(self.violations)} violations "
-                f"({by_direction['request']} request, {by_direction['response']} response)")
+        head = (
+            f"proxy: {self.exchanges} exchanges, {len(self.violations)} violations "
+            f"({by_direction['request']} request, {by_direction['response']} response)"
+        )
         if self.upstream_errors:
             head += f", {self.upstream_errors} upstream errors"
         counts = Counter((v.operation, v.direction) for v in self.violations)
-        rows = [f"  {count:4d}  {direction:8s} {operation}"
-                for (operation, direction), count in counts.most_common()]
+        rows = [
+            f"  {count:4d}  {direction:8s} {operation}"
+            for (operation, direction), count in counts.most_common()
+        ]
         return "\n".join([head, *rows])
 
 
@@ -111,11 +128,16 @@ class _Request:
         self.method = method.lower()
         self.body = body or None
         self.content_type = headers.get("content-type", "")
-        cookies = dict(item.strip().partition("=")[::2]
-                       for item in headers.get("cookie", "").split(";") if "=" in item)
+        cookies = dict(
+            item.strip().partition("=")[::2]
+            for item in headers.get("cookie", "").split(";")
+            if "=" in item
+        )
         self.parameters = RequestParameters(
             query=ImmutableMultiDict(parse_qs(parts.query, keep_blank_values=True)),
-            header=Headers(headers), cookie=ImmutableMultiDict(cookies))
+            header=Headers(headers),
+            cookie=ImmutableMultiDict(cookies),
+        )
 
 
 class _Response:
@@ -139,17 +161,30 @@ class Validator:
         operation_id = self._operation_id(request)
 
         def violation(direction: str, reason: str) -> Violation:
-            return Violation(operation_id or "-", direction, _short(reason), request.method.upper(),
-                             request.path, response.status_code)
+            return Violation(
+                operation_id or "-",
+                direction,
+                _short(reason),
+                request.method.upper(),
+                request.path,
+                response.status_code,
+            )
 
-        found = [violation("request", reason)
-                 for error in self.openapi.unmarshal_request(request).errors for reason in _reasons(error)]
+        found = [
+            violation("request", reason)
+            for error in self.openapi.unmarshal_request(request).errors
+            for reason in _reasons(error)
+        ]
         if operation_id is None:  # the request already says so; the response cannot be judged
             return found
         result = self.openapi.unmarshal_response(request, response)
-        found += [violation("response", reason) for error in result.errors for reason in _reasons(error)]
-        found += [violation("response", f"envelope: {problem}")
-                  for problem in self._envelope_problems(operation_id, response)]
+        found += [
+            violation("response", reason) for error in result.errors for reason in _reasons(error)
+        ]
+        found += [
+            violation("response", f"envelope: {problem}")
+            for problem in self._envelope_problems(operation_id, response)
+        ]
         return found
 
     def _operation_id(self, request: _Request) -> str | None:
@@ -164,10 +199,14 @@ class Validator:
         raw = self.spec.operations[operation_id].raw
         wanted = checks.envelopes(document)
         if status >= 400 and "error" in wanted:
-            return checks.error_problems(response.data, status,
-                                         checks.documented_codes(document, raw, status))
-        if (200 <= status < 300 and "success" in wanted
-                and checks.documents_json(document, raw, status)):
+            return checks.error_problems(
+                response.data, status, checks.documented_codes(document, raw, status)
+            )
+        if (
+            200 <= status < 300
+            and "success" in wanted
+            and checks.documents_json(document, raw, status)
+        ):
             return checks.success_problems(response.data, status)
         return []
 
@@ -175,8 +214,10 @@ class Validator:
 def _reasons(error: Exception) -> list[str]:
     """One reason per schema error (with where it is), else openapi-core's own sentence."""
     cause = error.__cause__ or error
-    details = [f"{e.message} (at {'.'.join(map(str, e.absolute_path)) or 'body'})"
-               for e in getattr(cause, "schema_errors", ())]
+    details = [
+        f"{e.message} (at {'.'.join(map(str, e.absolute_path)) or 'body'})"
+        for e in getattr(cause, "schema_errors", ())
+    ]
     name = type(cause).__name__
     return details or [str(cause).removeprefix(f"{name}: ") or name]
 
@@ -207,29 +248,45 @@ def create_proxy_app(options: ProxyOptions, log: ViolationLog) -> Starlette:
                 await reply.aclose()
         except httpx.HTTPError as exc:
             log.upstream_failed(request.method, request.url.path, f"{type(exc).__name__}: {exc}")
-            error = ApiError(502, "MOCK_UPSTREAM_UNAVAILABLE", f"upstream {upstream} did not answer",
-                             detail=type(exc).__name__)
+            error = ApiError(
+                502,
+                "MOCK_UPSTREAM_UNAVAILABLE",
+                f"upstream {upstream} did not answer",
+                detail=type(exc).__name__,
+            )
             return JSONResponse(error.body(), status_code=502)
         log.record(_violations(validator, request, body, reply, raw))
         response = Response(raw, status_code=reply.status_code)
         # Set every header as the upstream sent it, repeats (Set-Cookie) included.
-        response.raw_headers = [(k.encode("latin-1"), v.encode("latin-1"))
-                                for k, v in reply.headers.multi_items() if k not in HOP_BY_HOP]
+        response.raw_headers = [
+            (k.encode("latin-1"), v.encode("latin-1"))
+            for k, v in reply.headers.multi_items()
+            if k not in HOP_BY_HOP
+        ]
         return response
 
     return Starlette(routes=[Route("/{path:path}", forward, methods=METHODS)])
 
 
-def _violations(validator: Validator, request: Request, body: bytes, reply: httpx.Response,
-                raw: bytes) -> list[Violation]:
+def _violations(
+    validator: Validator, request: Request, body: bytes, reply: httpx.Response, raw: bytes
+) -> list[Violation]:
     headers = dict(request.headers.items())
     checked = _Request(request.method, str(request.url), headers, body)
     try:
         decoded = httpx.Response(reply.status_code, headers=reply.headers, content=raw).content
         return validator.check(checked, _Response(reply.status_code, dict(reply.headers), decoded))
     except Exception as exc:  # the proxy must forward whatever happens while it judges
-        return [Violation("-", "response", f"could not be checked: {type(exc).__name__}: {exc}",
-                          request.method, request.url.path, reply.status_code)]
+        return [
+            Violation(
+                "-",
+                "response",
+                f"could not be checked: {type(exc).__name__}: {exc}",
+                request.method,
+                request.url.path,
+                reply.status_code,
+            )
+        ]
 
 
 def _upstream(url: str) -> str:
@@ -243,11 +300,14 @@ def serve(options: ProxyOptions, out: Callable[[str], None] | None = None) -> Vi
     """Run the proxy until Ctrl-C or SIGTERM; the log holds everything it saw."""
     log = ViolationLog(out=out)
     app: Any = create_proxy_app(options, log)
-    server = uvicorn.Server(uvicorn.Config(app, host=options.host, port=options.port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=options.host, port=options.port, log_level="warning")
+    )
     if out is not None:
-        out(f"proxy: http://{options.host}:{options.port} -> {options.upstream} "
-            f"(checking against {options.spec_path.name}); Ctrl-C stops it")
+        out(
+            f"proxy: http://{options.host}:{options.port} -> {options.upstream} "
+            f"(checking against {options.spec_path.name}); Ctrl-C stops it"
+        )
     with _stop_on_sigterm():
         try:
             server.run()

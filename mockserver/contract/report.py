@@ -12,8 +12,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 BODY_EXCERPT = 600
-_NOISY_HEADERS = frozenset({"user-agent", "accept", "accept-encoding", "connection",
-                            "content-length", "x-schemathesis-testcaseid"})
+_NOISY_HEADERS = frozenset(
+    {
+        "user-agent",
+        "accept",
+        "accept-encoding",
+        "connection",
+        "content-length",
+        "x-schemathesis-testcaseid",
+    }
+)
 
 
 @dataclass
@@ -71,8 +79,13 @@ class ContractResult:
         self.findings.append(finding)
 
 
-def curl_command(method: str, url: str, headers: Mapping[str, str], body: bytes | None,
-                 secrets: Mapping[str, str]) -> str:
+def curl_command(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    secrets: Mapping[str, str],
+) -> str:
     """A curl line for one request; each secret value shows as its `$VARIABLE`."""
     parts = ["curl", "-X", method]
     for name, value in headers.items():
@@ -93,8 +106,11 @@ def _data(body: bytes, secrets: Mapping[str, str]) -> str:
     if text is not None and text.isprintable():
         return _quote(text, secrets)
     # Bytes that are not printable text keep their exact value, on one line, as bash $'\xNN'.
-    return "$'" + "".join(chr(b) if 32 <= b < 127 and b not in b"'\\" else f"\\x{b:02x}"
-                          for b in body) + "'"
+    return (
+        "$'"
+        + "".join(chr(b) if 32 <= b < 127 and b not in b"'\\" else f"\\x{b:02x}" for b in body)
+        + "'"
+    )
 
 
 def _quote(text: str, secrets: Mapping[str, str]) -> str:
@@ -109,13 +125,22 @@ def _quote(text: str, secrets: Mapping[str, str]) -> str:
 
 
 def render_finding(finding: Finding) -> str:
-    name = f"{finding.operation} [{finding.operation_id}]" if finding.operation_id else finding.operation
-    received = ("no response" if finding.status is None
-                else f"HTTP {finding.status} {finding.content_type or '(no content type)'}")
-    lines = [f"FAILED {name}",
-             f"  check:     {finding.check}: {finding.title}",
-             *_block("  expected:  ", finding.expected),
-             f"  received:  {received}"]
+    name = (
+        f"{finding.operation} [{finding.operation_id}]"
+        if finding.operation_id
+        else finding.operation
+    )
+    received = (
+        "no response"
+        if finding.status is None
+        else f"HTTP {finding.status} {finding.content_type or '(no content type)'}"
+    )
+    lines = [
+        f"FAILED {name}",
+        f"  check:     {finding.check}: {finding.title}",
+        *_block("  expected:  ", finding.expected),
+        f"  received:  {received}",
+    ]
     if finding.body:
         lines += _block("             ", finding.body)
     lines += _block("  reproduce: ", "\n".join(finding.curl) or "(no request recorded)")
@@ -132,11 +157,15 @@ def _block(head: str, text: str) -> list[str]:
 
 def render_summary(result: ContractResult) -> str:
     ops = f"{len(result.operations)} operation{'s' * (len(result.operations) != 1)}"
-    head = (f"contract {result.base_url}: {ops}, {result.requests} requests, seed {result.seed}, "
-            f"{result.elapsed:.1f}s")
+    head = (
+        f"contract {result.base_url}: {ops}, {result.requests} requests, seed {result.seed}, "
+        f"{result.elapsed:.1f}s"
+    )
     if result.findings:
-        verdict = (f"FAILED: {len(result.findings)} failure{'s' * (len(result.findings) != 1)} "
-                   f"({', '.join(result.failed_checks)})")
+        verdict = (
+            f"FAILED: {len(result.findings)} failure{'s' * (len(result.findings) != 1)} "
+            f"({', '.join(result.failed_checks)})"
+        )
     else:
         verdict = "passed: 0 failures"
     tail = f"; {len(result.errors)} tool error(s)" if result.errors else ""

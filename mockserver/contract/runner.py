@@ -43,10 +43,18 @@ from mockserver.settings import DEFAULT_SPEC
 DEFAULT_MAX_EXAMPLES = 25
 # Schemathesis's checks that judge a response against the contract, then the API's own rules.
 CHECKS = (
-    "not_a_server_error", "status_code_conformance", "content_type_conformance",
-    "response_schema_conformance", "response_headers_conformance", "negative_data_rejection",
-    "positive_data_acceptance", "ignored_auth", "use_after_free", "ensure_resource_availability",
-    envelope_checks.error_envelope.__name__, envelope_checks.success_envelope.__name__,
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "ignored_auth",
+    "use_after_free",
+    "ensure_resource_availability",
+    envelope_checks.error_envelope.__name__,
+    envelope_checks.success_envelope.__name__,
 )
 
 # What a check wants when its failure message does not say.
@@ -90,12 +98,15 @@ def prepare(options: ContractOptions) -> Target:
     selected = select_operations(spec, options.operations)
     document, links = profile.apply(spec.document)
     seed = options.seed if options.seed is not None else random.getrandbits(32)
-    config = _config(options, profile, spec, base_url=base_url, seed=seed, selected=selected,
-                     inference=not links)
+    config = _config(
+        options, profile, spec, base_url=base_url, seed=seed, selected=selected, inference=not links
+    )
     schema = _schema(document, config, options.app)
     _give_keys(schema, profile, options.tokens)
-    secrets = {token: profile.token_env.get(role, f"{role.upper()}_TOKEN")
-               for role, token in options.tokens.items()}
+    secrets = {
+        token: profile.token_env.get(role, f"{role.upper()}_TOKEN")
+        for role, token in options.tokens.items()
+    }
     return Target(schema, base_url, seed, secrets)
 
 
@@ -110,9 +121,11 @@ def run(options: ContractOptions, progress: Callable[[str], None] | None = None)
     """Fuzz the target with the spec; failures are data in the result, tool problems raise."""
     target = prepare(options)
     result = ContractResult(seed=target.seed, base_url=target.base_url)
-    traffic = TrafficRecorder(list(options.reports), seed=target.seed,
-                              command=f"mockserver contract --base-url {target.base_url} "
-                                      f"--seed {target.seed}")
+    traffic = TrafficRecorder(
+        list(options.reports),
+        seed=target.seed,
+        command=f"mockserver contract --base-url {target.base_url} --seed {target.seed}",
+    )
     started = time.monotonic()
     try:
         for event in from_schema(target.schema).execute():
@@ -162,17 +175,29 @@ def select_operations(spec: spec_files.Spec, wanted: Sequence[str]) -> list[str]
         return list(spec.operations)
     chosen: dict[str, None] = {}
     for item in wanted:
-        matches = [op_id for op_id, op in spec.operations.items()
-                   if op_id == item or item.lower() in (tag.lower() for tag in op.tags)]
+        matches = [
+            op_id
+            for op_id, op in spec.operations.items()
+            if op_id == item or item.lower() in (tag.lower() for tag in op.tags)
+        ]
         if not matches:
-            raise ToolError(f"--operations {item!r} is neither an operationId nor a tag in "
-                            f"{spec.path.name}")
+            raise ToolError(
+                f"--operations {item!r} is neither an operationId nor a tag in {spec.path.name}"
+            )
         chosen.update(dict.fromkeys(matches))
     return list(chosen)
 
 
-def _config(options: ContractOptions, profile: Profile, spec: spec_files.Spec, *, base_url: str,
-            seed: int, selected: list[str], inference: bool) -> SchemathesisConfig:
+def _config(
+    options: ContractOptions,
+    profile: Profile,
+    spec: spec_files.Spec,
+    *,
+    base_url: str,
+    seed: int,
+    selected: list[str],
+    inference: bool,
+) -> SchemathesisConfig:
     def present(ids: Sequence[str]) -> list[str]:
         return [op_id for op_id in ids if op_id in spec.operations]
 
@@ -182,8 +207,12 @@ def _config(options: ContractOptions, profile: Profile, spec: spec_files.Spec, *
         operations.append({"exclude-operation-id": selected, "enabled": False})
     for off in profile.checks_off:
         if present(off.operations):
-            operations.append({"include-operation-id": present(off.operations),
-                               "checks": {off.check: {"enabled": False}}})
+            operations.append(
+                {
+                    "include-operation-id": present(off.operations),
+                    "checks": {off.check: {"enabled": False}},
+                }
+            )
     data: dict[str, Any] = {
         "seed": seed,
         "base-url": base_url,
@@ -203,7 +232,9 @@ def _config(options: ContractOptions, profile: Profile, spec: spec_files.Spec, *
         raise ToolError(f"schemathesis configuration: {str(exc).strip().splitlines()[0]}") from None
 
 
-def _schema(document: dict[str, Any], config: SchemathesisConfig, app: Any) -> schemathesis.BaseSchema:
+def _schema(
+    document: dict[str, Any], config: SchemathesisConfig, app: Any
+) -> schemathesis.BaseSchema:
     try:
         schema = schemathesis.openapi.from_dict(document, config=config)
     except LoaderError as exc:
@@ -217,7 +248,9 @@ def _schema(document: dict[str, Any], config: SchemathesisConfig, app: Any) -> s
     return schema
 
 
-def _give_keys(schema: schemathesis.BaseSchema, profile: Profile, tokens: Mapping[str, str]) -> None:
+def _give_keys(
+    schema: schemathesis.BaseSchema, profile: Profile, tokens: Mapping[str, str]
+) -> None:
     """Each call carries its role's bearer key. An auth provider (not a fixed header) makes the
     key explicit auth to schemathesis, so `ignored_auth` probes without it in every mode."""
 
@@ -225,7 +258,9 @@ def _give_keys(schema: schemathesis.BaseSchema, profile: Profile, tokens: Mappin
         def get(self, case: schemathesis.Case[Any], ctx: schemathesis.AuthContext) -> str | None:
             return profile.key_for(str(case.operation.definition.raw.get("operationId")), tokens)
 
-        def set(self, case: schemathesis.Case[Any], key: str, ctx: schemathesis.AuthContext) -> None:
+        def set(
+            self, case: schemathesis.Case[Any], key: str, ctx: schemathesis.AuthContext
+        ) -> None:
             case.headers["Authorization"] = f"Bearer {key}"
 
     if tokens:
@@ -236,8 +271,11 @@ def _collect(event: events.EngineEvent, result: ContractResult, secrets: Mapping
     if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
         recorder = event.recorder
         result.requests += len(recorder.interactions)
-        result.operations.update(recorder.cases[case_id].value.operation.label
-                                 for case_id in recorder.interactions if case_id in recorder.cases)
+        result.operations.update(
+            recorder.cases[case_id].value.operation.label
+            for case_id in recorder.interactions
+            if case_id in recorder.cases
+        )
         for case_id, nodes in recorder.checks.items():
             for node in nodes:
                 if node.failure_info is not None:
@@ -249,15 +287,23 @@ def _collect(event: events.EngineEvent, result: ContractResult, secrets: Mapping
         raise ToolError(f"schemathesis stopped: {event.exception}")
 
 
-def _finding(recorder: ScenarioRecorder, case_id: str, node: CheckNode, phase: PhaseName,
-             secrets: Mapping[str, str]) -> Finding:
+def _finding(
+    recorder: ScenarioRecorder,
+    case_id: str,
+    node: CheckNode,
+    phase: PhaseName,
+    secrets: Mapping[str, str],
+) -> Finding:
     assert node.failure_info is not None
     failure = node.failure_info.failure
     failing_id = failure.case_id if failure.case_id in recorder.cases else case_id
     case = recorder.cases[failing_id].value
     if phase == PhaseName.STATEFUL_TESTING:
-        chain = list(recorder.iter_chain_cases(case_id=failing_id,
-                                               related_case_ids=failure.related_case_ids()))
+        chain = list(
+            recorder.iter_chain_cases(
+                case_id=failing_id, related_case_ids=failure.related_case_ids()
+            )
+        )
     else:
         chain = [case]
     interaction = recorder.interactions.get(failing_id)
@@ -271,8 +317,9 @@ def _finding(recorder: ScenarioRecorder, case_id: str, node: CheckNode, phase: P
         status=None if response is None else response.status_code,
         content_type=None if response is None else _content_type(response.headers),
         body="" if response is None else excerpt(response.content),
-        curl=tuple(_curl(recorder, step.id, secrets) for step in chain
-                   if step.id in recorder.interactions),
+        curl=tuple(
+            _curl(recorder, step.id, secrets) for step in chain if step.id in recorder.interactions
+        ),
         phase=phase.value,
         identity=f"{failure.code} {failure._unique_key}".strip(),
     )
@@ -285,11 +332,17 @@ def _content_type(headers: Mapping[str, list[str]]) -> str | None:
 
 def _curl(recorder: ScenarioRecorder, case_id: str, secrets: Mapping[str, str]) -> str:
     request = recorder.interactions[case_id].request
-    return curl_command(request.method, request.uri, flatten(request.headers), request.body, secrets)
+    return curl_command(
+        request.method, request.uri, flatten(request.headers), request.body, secrets
+    )
 
 
 def _progress_line(event: events.EngineEvent) -> str | None:
-    if isinstance(event, events.PhaseFinished) and event.phase.is_enabled and event.phase.name in (
-            PhaseName.EXAMPLES, PhaseName.COVERAGE, PhaseName.FUZZING, PhaseName.STATEFUL_TESTING):
+    if (
+        isinstance(event, events.PhaseFinished)
+        and event.phase.is_enabled
+        and event.phase.name
+        in (PhaseName.EXAMPLES, PhaseName.COVERAGE, PhaseName.FUZZING, PhaseName.STATEFUL_TESTING)
+    ):
         return f"{event.phase.name.value} phase: {event.status.value}"
     return None

@@ -33,8 +33,9 @@ def parse_report(value: str) -> ReportFile:
     """`FORMAT:PATH`, e.g. `junit:reports/contract.xml`."""
     fmt, sep, path = value.partition(":")
     if not sep or not path or fmt not in FORMATS:
-        raise ToolError(f"--report {value!r}: expected FORMAT:PATH with FORMAT one of "
-                        f"{', '.join(FORMATS)}")
+        raise ToolError(
+            f"--report {value!r}: expected FORMAT:PATH with FORMAT one of {', '.join(FORMATS)}"
+        )
     return ReportFile(fmt, Path(path))
 
 
@@ -76,29 +77,39 @@ def write_results(files: list[ReportFile], result: ContractResult) -> None:
         if report.format == "junit":
             _prepared(report.path).write_text(junit_xml(result), encoding="utf-8")
         elif report.format == "json":
-            _prepared(report.path).write_text(json.dumps(result_json(result), indent=2) + "\n",
-                                              encoding="utf-8")
+            _prepared(report.path).write_text(
+                json.dumps(result_json(result), indent=2) + "\n", encoding="utf-8"
+            )
 
 
 def junit_xml(result: ContractResult) -> str:
     """One test case per operation tested; each finding is a <failure>, each tool error an <error>."""
     labels = sorted(result.operations | {f.operation for f in result.findings})
-    counts = {"tests": str(len(labels)), "failures": str(len({f.operation for f in result.findings})),
-              "errors": str(len(result.errors)), "time": f"{result.elapsed:.3f}"}
+    counts = {
+        "tests": str(len(labels)),
+        "failures": str(len({f.operation for f in result.findings})),
+        "errors": str(len(result.errors)),
+        "time": f"{result.elapsed:.3f}",
+    }
     suites = ElementTree.Element("testsuites", counts)
     suite = ElementTree.SubElement(suites, "testsuite", {"name": "mockserver contract", **counts})
     for label in labels:
         case = ElementTree.SubElement(suite, "testcase", {"classname": "contract", "name": label})
         for finding in (f for f in result.findings if f.operation == label):
-            failure = ElementTree.SubElement(case, "failure", {
-                "type": finding.check, "message": f"{finding.check}: {finding.title}"})
+            failure = ElementTree.SubElement(
+                case,
+                "failure",
+                {"type": finding.check, "message": f"{finding.check}: {finding.title}"},
+            )
             failure.text = render_finding(finding)
     if result.errors:
         case = ElementTree.SubElement(suite, "testcase", {"classname": "contract", "name": "tool"})
         for error in result.errors:
             ElementTree.SubElement(case, "error", {"message": error.label}).text = error.message
     ElementTree.indent(suites)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(suites, encoding="unicode")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(
+        suites, encoding="unicode"
+    )
 
 
 def result_json(result: ContractResult) -> dict[str, Any]:
@@ -119,5 +130,7 @@ def _prepared(path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ToolError(f"cannot create report folder {path.parent}: {exc.strerror or exc}") from None
+        raise ToolError(
+            f"cannot create report folder {path.parent}: {exc.strerror or exc}"
+        ) from None
     return path

@@ -51,8 +51,12 @@ Handler = Callable[[Request, Store], Awaitable[Response]]
 
 
 def ok(data: Any, status: int = 200) -> JSONResponse:
-    body = {"statusCode": status, "message": "Request successful", "data": data,
-            "timestamp": iso_now()}
+    body = {
+        "statusCode": status,
+        "message": "Request successful",
+        "data": data,
+        "timestamp": iso_now(),
+    }
     return JSONResponse(body, status_code=status)
 
 
@@ -100,7 +104,8 @@ async def json_body(request: Request, operation_id: str, *, required: bool) -> d
     except ValueError:
         raise invalid_input("body:notJson") from None
     error = jsonschema.exceptions.best_match(
-        jsonschema.Draft7Validator(request_schema(operation_id)).iter_errors(body))
+        jsonschema.Draft7Validator(request_schema(operation_id)).iter_errors(body)
+    )
     if error is not None:
         raise invalid_input(f"body:{'.'.join(map(str, error.absolute_path)) or 'root'}")
     assert isinstance(body, dict)
@@ -122,13 +127,24 @@ async def create_session(request: Request, store: Store) -> Response:
     session_id = str(uuid.uuid4())
     rate = 1000
     session = {
-        "id": session_id, "consumerWorkspaceId": CONSUMER_WORKSPACE, "operatorWorkspaceId": None,
-        "state": "REQUESTED", "maxDurationSeconds": body["maxDurationSeconds"],
+        "id": session_id,
+        "consumerWorkspaceId": CONSUMER_WORKSPACE,
+        "operatorWorkspaceId": None,
+        "state": "REQUESTED",
+        "maxDurationSeconds": body["maxDurationSeconds"],
         "waitTimeoutSeconds": body.get("waitTimeoutSeconds", 300),
-        "ratePerSecondMicroUsdc": str(rate), "holdMicroUsdc": "0",
-        "startedAt": None, "endedAt": None, "cleanSeconds": 0, "chargedMicroUsdc": "0",
-        "settlementTxHash": None, "videoBackendRef": None, "createdAt": iso_now(),
-        "requestedLat": body["lat"], "requestedLng": body["lng"], "authorized": True,
+        "ratePerSecondMicroUsdc": str(rate),
+        "holdMicroUsdc": "0",
+        "startedAt": None,
+        "endedAt": None,
+        "cleanSeconds": 0,
+        "chargedMicroUsdc": "0",
+        "settlementTxHash": None,
+        "videoBackendRef": None,
+        "createdAt": iso_now(),
+        "requestedLat": body["lat"],
+        "requestedLng": body["lng"],
+        "authorized": True,
         "consistencyToken": f"zed-{session_id[:8]}",
     }
     store.sessions[session_id] = session
@@ -165,8 +181,14 @@ async def start_session(request: Request, store: Store) -> Response:
     require_state(session, "ASSIGNED")
     session.update(startedAt=iso_now(), videoBackendRef="6a7aab6e273b40251e8ee72d7ca05719")
     store.move(session, "LIVE")
-    return ok({"session": public_session(session), "videoBackendRef": session["videoBackendRef"],
-               "whipUrl": "https://stream.example/publish", "whepUrl": "https://stream.example/play"})
+    return ok(
+        {
+            "session": public_session(session),
+            "videoBackendRef": session["videoBackendRef"],
+            "whipUrl": "https://stream.example/publish",
+            "whepUrl": "https://stream.example/play",
+        }
+    )
 
 
 async def end_session(request: Request, store: Store) -> Response:
@@ -216,10 +238,14 @@ async def _route_miss(request: Request, exc: Exception) -> Response:
 def create_app(overrides: Mapping[str, Handler] | None = None) -> Starlette:
     """The reference app; `overrides` swaps the handler of an operationId for a broken one."""
     store = Store()
-    handlers = {op_id: (method, path, (overrides or {}).get(op_id, handler))
-                for op_id, (method, path, handler) in HANDLERS.items()}
-    routes = [Route(path, _endpoint(handler, store), methods=[method])
-              for method, path, handler in handlers.values()]
+    handlers = {
+        op_id: (method, path, (overrides or {}).get(op_id, handler))
+        for op_id, (method, path, handler) in HANDLERS.items()
+    }
+    routes = [
+        Route(path, _endpoint(handler, store), methods=[method])
+        for method, path, handler in handlers.values()
+    ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _route_miss})
     app.state.store = store
     return app

@@ -37,8 +37,12 @@ async def health_as_text(request: Request, store: Store) -> Response:
 
 
 async def health_claims_201(request: Request, store: Store) -> Response:
-    body = {"statusCode": 201, "message": "Request successful", "timestamp": "2026-05-13T12:00:00Z",
-            "data": {"ok": True, "surface": "api", "version": "1.0.0", "buildSha": "0a1b2c3"}}
+    body = {
+        "statusCode": 201,
+        "message": "Request successful",
+        "timestamp": "2026-05-13T12:00:00Z",
+        "data": {"ok": True, "surface": "api", "version": "1.0.0", "buildSha": "0a1b2c3"},
+    }
     return JSONResponse(body)
 
 
@@ -59,9 +63,16 @@ async def create_crashing_without_wait(request: Request, store: Store) -> Respon
 
 
 async def create_ignoring_auth(request: Request, store: Store) -> Response:
-    patched = Request({**request.scope, "headers": [
-        (b"authorization", f"Bearer {reference.CONSUMER_KEY}".encode()),
-        *[(k, v) for k, v in request.scope["headers"] if k != b"authorization"]]}, request.receive)
+    patched = Request(
+        {
+            **request.scope,
+            "headers": [
+                (b"authorization", f"Bearer {reference.CONSUMER_KEY}".encode()),
+                *[(k, v) for k, v in request.scope["headers"] if k != b"authorization"],
+            ],
+        },
+        request.receive,
+    )
     return await reference.create_session(patched, store)
 
 
@@ -73,8 +84,12 @@ async def get_with_bare_error(request: Request, store: Store) -> Response:
 
 async def get_with_undocumented_code(request: Request, store: Store) -> Response:
     if request.path_params["id"] not in store.sessions:
-        body = {"statusCode": 404, "code": "NOT_FOUND", "message": "Resource not found",
-                "timestamp": "2026-05-13T12:00:00Z"}
+        body = {
+            "statusCode": 404,
+            "code": "NOT_FOUND",
+            "message": "Resource not found",
+            "timestamp": "2026-05-13T12:00:00Z",
+        }
         return JSONResponse(body, status_code=404)
     return await reference.get_session(request, store)
 
@@ -85,13 +100,16 @@ GET = "LxSessionsController_get"
 
 BROKEN: dict[str, Variant] = {
     "wrong status": Variant("status_code_conformance", HEALTH, health_created),
-    "missing required field": Variant("response_schema_conformance", HEALTH,
-                                      health_without_build_sha),
+    "missing required field": Variant(
+        "response_schema_conformance", HEALTH, health_without_build_sha
+    ),
     "wrong type": Variant("response_schema_conformance", CREATE, create_with_string_duration),
     "wrong content type": Variant("content_type_conformance", HEALTH, health_as_text),
     "server error": Variant("not_a_server_error", CREATE, create_crashing_without_wait),
     "ignores auth": Variant("ignored_auth", CREATE, create_ignoring_auth),
     "error body outside the envelope": Variant("error_envelope", GET, get_with_bare_error),
     "undocumented error code": Variant("error_envelope", GET, get_with_undocumented_code),
-    "success statusCode not the HTTP status": Variant("success_envelope", HEALTH, health_claims_201),
+    "success statusCode not the HTTP status": Variant(
+        "success_envelope", HEALTH, health_claims_201
+    ),
 }
