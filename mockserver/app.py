@@ -4,8 +4,9 @@ rendered here and only here (`as_api_error`).
 
     [CORS, only when an Origin header is present] → error boundary
         → /ui, /openapi.json: Connexion's Swagger UI
-        → everything else: body limit → Connexion routing → request validation
-          → (response validation) → endpoint → engine
+        → /__mock/…: the admin API (admin.py)
+        → everything else: body limit → Connexion routing → credential guard
+          → request validation → (response validation) → endpoint → engine
 
 Connexion's own error and server-error middlewares are replaced by the one boundary: they
 wrap every send and build a request object per error, and we render differently anyway.
@@ -14,6 +15,7 @@ wrap every send and build a request object per error, and we render differently 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from copy import deepcopy
 from http.cookies import SimpleCookie
@@ -33,7 +35,10 @@ from starlette.types import Message, Receive, Scope, Send
 
 from mockserver import scenarios as scenario_files
 from mockserver import spec as spec_files
+from mockserver.admin import PREFIX as ADMIN_PREFIX
+from mockserver.admin import Admin
 from mockserver.calls import Call, Reply
+from mockserver.clock import iso_now
 from mockserver.engine import Engine, namespace_of
 from mockserver.errors import ApiError, invalid_input
 from mockserver.fake import Generator
@@ -44,6 +49,7 @@ from mockserver.validation import VALIDATOR_MAP, CachingRequestValidationMiddlew
 log = logging.getLogger("mockserver")
 ROUTING = "connexion_routing"
 EXPOSED_HEADERS = ["X-Lx-Consistency-Token"]
+SESSION_COOKIE = "lx_session"  # the wallet-session cookie counts as a credential
 
 
 class MockApp:
@@ -64,7 +70,11 @@ class MockApp:
         self.engine = Engine(
             self.spec, Generator(settings.seed), self.scenarios, settings.scenario, self.worlds
         )
-        self._api = self._connexion(_api_stack(settings.validate_responses), self._endpoint)
+        self.admin = Admin(self.engine)
+        secured = frozenset(op.operation_id for op in self.spec.operations.values() if op.secured)
+        self._api = self._connexion(
+            _api_stack(settings.validate_responses, secured), self._endpoint
+        )
         self._docs = self._connexion([SwaggerUIMiddleware], _no_route)
         self._cors = CORSMiddleware(
             self._guarded,
@@ -96,7 +106,12 @@ class MockApp:
             await send(message)
 
         path = scope["path"]
-        inner = self._docs if path == "/openapi.json" or path.startswith("/ui") else self._api
+        if path.startswith(ADMIN_PREFIX):
+            inner = self._admin
+        elif path == "/openapi.json" or path.startswith("/ui"):
+            inner = self._docs
+        else:
+            inner = self._api
         try:
             await inner(scope, receive, tracked)
         except Exception as exc:
@@ -127,6 +142,19 @@ class MockApp:
             validate_responses=self.settings.validate_responses,
         )
         return middleware
+
+    async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
+        call = await _call(scope, _limited(receive), "admin")
+        reply = self.admin.answer(call)
+        reply.raw = orjson.dumps(
+            {
+                "statusCode": 200,
+                "message": reply.message,
+                "data": reply.data,
+                "timestamp": iso_now(),
+            }
+        )
+        await _send(send, reply)
 
     async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -226,17 +254,49 @@ class BodyLimitMiddleware:
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
                 raise _too_large()
-        seen = 0
+        await self.app(scope, _limited(receive), send)
 
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > MAX_BODY_BYTES:
-                raise _too_large()
-            return message
 
-        await self.app(scope, counted, send)
+def _limited(receive: Receive) -> Receive:
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > MAX_BODY_BYTES:
+            raise _too_large()
+        return message
+
+    return counted
+
+
+class CredentialGuard:
+    """As the API's guards do, refuses a call with no credential before its input is validated:
+    an operation whose `security` requires one gets 401 without `Authorization: Bearer …` or an
+    `lx_session` cookie. Which credential is valid is the world's business (or, without a world,
+    any bearer passes)."""
+
+    def __init__(self, app: Any, secured: frozenset[str] = frozenset()) -> None:
+        self.app = app
+        self.secured = secured
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        op_id = scope.get("extensions", {}).get(ROUTING, {}).get("operation_id")
+        if op_id in self.secured and not _has_credential(scope["headers"]):
+            raise ApiError(401, "NOT_AUTHENTICATED", detail="auth:missingCredential")
+        await self.app(scope, receive, send)
+
+
+def _has_credential(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name == b"authorization":
+            scheme, _, token = value.partition(b" ")
+            if scheme.lower() == b"bearer" and token.strip():
+                return True
+        elif name == b"cookie" and SESSION_COOKIE.encode() + b"=" in value:
+            return True
+    return False
 
 
 def _too_large() -> ApiError:
@@ -301,10 +361,11 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def _api_stack(validate_responses: bool) -> list[Any]:
+def _api_stack(validate_responses: bool, secured: frozenset[str]) -> list[Any]:
     stack: list[Any] = [
         BodyLimitMiddleware,
         CachedRoutingMiddleware,
+        functools.partial(CredentialGuard, secured=secured),
         CachingRequestValidationMiddleware,
     ]
     if validate_responses:

@@ -5,8 +5,8 @@
 3. the stateful world's behaviour (when a world is loaded),
 4. the documented success response (its example, else generated from its schema).
 
-Before any of them, an operation whose `security` requires a credential gets 401 when the call
-carries none, as Prism does: QA forcing a response still has to look like an authenticated client.
+Before any of them the app's credential guard has refused calls that carry no credential where
+the spec requires one (as Prism does: QA forcing a response still looks like a signed-in client).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from mockserver.fake import Generator
 from mockserver.scenarios import Rule, Scenario
 from mockserver.spec import Operation, Response, Spec
 
-SESSION_COOKIE = "lx_session"
 NAMESPACE_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _STAMP = "\x00timestamp\x00"  # where the envelope's current time goes in a cached body
 _STAMP_JSON = orjson.dumps(_STAMP)
+EVERYONE = "*"
 MOCK_STATUS = 422  # mock-specific refusals; no Luxxon operation documents 422, so they stand out
 
 
@@ -40,6 +40,10 @@ class Worlds(Protocol):
     """One world per namespace (see `mockserver.world`)."""
 
     def get(self, namespace: str) -> World: ...
+
+    def reset(self, namespace: str | None = None) -> None: ...
+
+    def namespaces(self) -> list[str]: ...
 
 
 class Engine:
@@ -54,7 +58,10 @@ class Engine:
         self.spec = spec
         self.generator = generator
         self.scenarios = scenarios
-        self.default_scenario = scenarios[default_scenario] if default_scenario else None
+        # Scenarios switched on for everyone ("*") or for one namespace (admin API, --scenario).
+        self.active: dict[str, Scenario] = {}
+        if default_scenario:
+            self.active[EVERYONE] = scenarios[default_scenario]
         self.worlds = worlds
         self._envelopes = {
             (op.operation_id, r.status): _is_envelope(r.schema)
@@ -74,11 +81,9 @@ class Engine:
 
     def answer(self, call: Call, op: Operation) -> Reply:
         selection = prefer.parse(call.headers, call.query)
-        if op.secured and not (call.bearer or call.cookies.get(SESSION_COOKIE)):
-            raise ApiError(401, "NOT_AUTHENTICATED", detail="auth:missingCredential")
         if selection.forced:
             return self.documented(call, op, selection.code, selection.example, selection.dynamic)
-        scenario = self._scenario(selection.scenario)
+        scenario = self._scenario(selection.scenario, call.namespace)
         rule = scenario.rule_for(call) if scenario else None
         if rule is not None:
             return self._from_rule(call, op, rule)
@@ -173,9 +178,12 @@ class Engine:
             reply.raw = orjson.dumps(body)
         return reply
 
-    def _scenario(self, name: str | None) -> Scenario | None:
+    def _scenario(self, name: str | None, namespace: str) -> Scenario | None:
         if name is None:
-            return self.default_scenario
+            return self.active.get(namespace) or self.active.get(EVERYONE)
+        return self.scenario_named(name)
+
+    def scenario_named(self, name: str) -> Scenario:
         try:
             return self.scenarios[name]
         except KeyError:
@@ -186,6 +194,13 @@ class Engine:
                 f"Unknown scenario {name!r}; known scenarios: {known}",
                 "scenario:unknown",
             ) from None
+
+    def activate(self, name: str | None, namespace: str = "*") -> None:
+        """Switch a scenario on for one namespace or everyone ("*"); None switches it off."""
+        if name is None:
+            self.active.pop(namespace, None)
+        else:
+            self.active[namespace] = self.scenario_named(name)
 
 
 def namespace_of(headers: dict[str, str], query: dict[str, str]) -> str:

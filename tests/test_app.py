@@ -310,3 +310,8 @@ def test_body_that_is_not_utf8_is_400_not_500(client: httpx.Client) -> None:
     )
     assert response.status_code == 400
     assert error_of(response)["code"] == "INVALID_INPUT"
+
+
+def test_missing_credential_is_401_even_when_the_body_is_also_invalid(client: httpx.Client) -> None:
+    response = client.post("/api/v1/sessions", json={"lat": "north"})
+    assert (response.status_code, error_of(response)["code"]) == (401, "NOT_AUTHENTICATED")
