@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from datetime import UTC, datetime
 
 
+@lru_cache(maxsize=65536)  # entities show the same few instants on every read
 def iso(ts: float) -> str:
     """ISO-8601 in UTC with milliseconds, as the Luxxon examples write it."""
     return (

@@ -41,7 +41,10 @@ class NamingParameterValidator(ParameterValidator):  # type: ignore[misc]
             return None
         name = param.get("name", param_name)
         if value is not None:
-            error = best_match(_validator_for(param).iter_errors(value))
+            validator = _validator_for(param)
+            if validator.is_valid(value):
+                return None
+            error = best_match(validator.iter_errors(value))
             return f"{parameter_type} parameter '{name}': {error.message}" if error else None
         if param.get("required"):
             return f"Missing {parameter_type} parameter '{name}'"
