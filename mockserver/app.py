@@ -75,7 +75,7 @@ class MockApp:
         self._api = self._connexion(
             _api_stack(settings.validate_responses, secured), self._endpoint
         )
-        self._docs = self._connexion([SwaggerUIMiddleware], _no_route)
+        self._docs = _swagger_ui(self._api)
         self._cors = CORSMiddleware(
             self._guarded,
             allow_origin_regex=".*",  # any origin, echoed so cookies (lx_session) work too
@@ -168,6 +168,15 @@ class MockApp:
         if reply.delay_s:
             await asyncio.sleep(reply.delay_s)
         await _send(send, reply)
+
+
+def _swagger_ui(api: ConnexionMiddleware) -> SwaggerUIMiddleware:
+    """Swagger UI and /openapi.json from the spec the API stack already loaded and checked
+    (loading it twice doubled start-up: connexion validates the whole document on load)."""
+    docs = SwaggerUIMiddleware(_no_route)
+    for loaded in api.apis:
+        docs.add_api(loaded.specification, base_path=loaded.base_path, **loaded.kwargs)
+    return docs
 
 
 def _load_worlds(settings: Settings, spec: spec_files.Spec) -> Any:

@@ -18,21 +18,28 @@ EXIT_USAGE = 2
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
 
+LIGHT_COMMANDS = ("serve", "scenarios")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     _add_serve(commands)
     _add_scenarios(commands)
-    try:
-        from mockserver.contract.cli import (  # type: ignore[import-not-found]
-            add_contract_parser,
-            add_proxy_parser,
-        )
-    except ImportError:  # contract extras not installed
-        pass
-    else:
-        add_contract_parser(commands)
-        add_proxy_parser(commands)
+    # The contract commands pull in schemathesis and hypothesis (≈0.3 s and ≈30 MB): a plain
+    # `serve` does without them.
+    if not argv or argv[0] not in LIGHT_COMMANDS:
+        try:
+            from mockserver.contract.cli import (  # type: ignore[import-not-found]
+                add_contract_parser,
+                add_proxy_parser,
+            )
+        except ImportError:  # contract extras not installed
+            pass
+        else:
+            add_contract_parser(commands)
+            add_proxy_parser(commands)
     args = parser.parse_args(argv)
     return int(args.func(args))
 
