@@ -37,7 +37,8 @@ def cases() -> Iterator[Any]:
 def request_for(op: spec_files.Operation) -> dict[str, Any]:
     path, params, headers = op.path, {}, {"Authorization": "Bearer lxxn_test_9d4b6c_operatordemo"}
     for p in op.parameters:
-        value = SAMPLE_VALUES.get(p.get("schema", {}).get("type", "string"), "x")
+        schema = p.get("schema", {})
+        value = str(schema.get("example", SAMPLE_VALUES.get(schema.get("type", "string"), "x")))
         if p["in"] == "path":
             path = path.replace("{" + p["name"] + "}", value)
         elif p["in"] == "query" and p.get("required"):
