@@ -1,0 +1,119 @@
+"""The benchmark harness's own logic (no servers, no timing): reading wrk, writing its scripts,
+growing a spec, and judging the issue's targets from medians."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import load, report, specs  # noqa: E402
+from bench.mixes import MIXES, WORLD_WRITE, in_namespace  # noqa: E402
+
+WRK_OUTPUT = """\
+Running 4s test @ http://127.0.0.1:41234
+  2 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    11.62ms    1.37ms  1.02s    87.50%
+    Req/Sec     2.19k   220.80     2.44k    80.00%
+  Latency Distribution
+     50%  850.00us
+     75%    7.01ms
+     90%    7.81ms
+     99%    1.20s
+  17704 requests in 4.00s, 5.21MB read
+  Non-2xx or 3xx responses: 12
+  Socket errors: connect 0, read 1, write 0, timeout 3
+Requests/sec:   4426.41
+Transfer/sec:      1.30MB
+"""
+
+
+def test_wrk_report_is_read_with_its_units() -> None:
+    found = load.parse(WRK_OUTPUT, 50)
+    assert found.rps == 4426.41
+    assert found.p50_ms == 0.85
+    assert found.p99_ms == 1200.0
+    assert (found.requests, found.bad_status, found.socket_errors) == (17704, 12, 4)
+
+
+def test_unreadable_wrk_output_is_an_error_not_a_zero() -> None:
+    try:
+        load.parse("unable to connect to 127.0.0.1:1 Connection refused\n", 1)
+    except load.LoadError as exc:
+        assert "unreadable" in str(exc)
+    else:
+        raise AssertionError("parse accepted text without numbers")
+
+
+def test_write_mix_script_sends_json_body_auth_and_namespace() -> None:
+    script = in_namespace(WORLD_WRITE, "bench-round-2").lua()
+    assert 'wrk.method = "POST"' in script
+    assert 'wrk.headers["X-Mock-Namespace"] = "bench-round-2"' in script
+    assert 'wrk.headers["Authorization"] = "Bearer lxxn_test_' in script
+    body = script.split("wrk.body = ", 1)[1].splitlines()[0]
+    assert json.loads(json.loads(body)) == WORLD_WRITE.body
+    assert "function response" not in script
+
+
+def test_counted_script_signals_when_its_count_is_reached() -> None:
+    script = MIXES["a"].lua(stop_after=250)
+    assert "if seen == 250 then" in script
+    assert load.DONE in script
+
+
+def test_scaled_spec_has_ten_times_the_operations_with_unique_ids() -> None:
+    document = json.loads((ROOT / "openapi.json").read_text())
+    base = specs.count_operations(document)
+    bigger = specs.scaled(document, 10)
+    ids = [
+        op["operationId"] for item in bigger["paths"].values()
+        for method, op in item.items() if method in specs.HTTP_METHODS
+    ]
+    assert specs.count_operations(bigger) == len(ids) == 10 * base
+    assert len(set(ids)) == len(ids)
+    assert set(document["paths"]) <= set(bigger["paths"])  # the originals still answer probes
+
+
+def _round(rps: float, p99: float, startup: float = 0.5) -> dict[str, Any]:
+    level = {"rps": rps, "p50_ms": p99 / 4, "p99_ms": p99, "requests": 1, "bad_status": 0,
+             "socket_errors": 0}
+    return {"startup_s": startup, "idle_rss_kb": 60 * 1024, "loaded_rss_kb": 70 * 1024,
+            "mixes": {"a": {"status": 200, "c1": level, "c50": level}}}
+
+
+def test_medians_ratios_and_targets_follow_the_issue() -> None:
+    summary = {
+        "mock": report.summarize([_round(5000, 20), _round(9000, 10), _round(6000, 30, 2.0)]),
+        "prism": report.summarize([_round(1000, 800)] * 3),
+        "prism-quiet": report.summarize([_round(2500, 200)] * 3),
+        "asgi": report.summarize([_round(30000, 5)] * 3),
+    }
+    assert summary["mock"]["mixes"]["a"]["c50"]["rps"] == 6000
+    assert report.best_prism(summary, "a") == "prism-quiet"
+    verdicts = {t["target"]: t["met"] for t in report.targets(summary, {})}
+    assert verdicts["mock ÷ Prism (best mode) req/s, 50 conn., mix a"] is True  # 6000/2500
+    assert verdicts["mock p99 ÷ Prism (best mode) p99, 50 conn., mix a"] is True
+    assert verdicts["mock ÷ bare-ASGI limit req/s, 50 conn., mix a"] is False  # 0.2
+    assert verdicts["mock idle RSS (MB)"] is True
+    assert verdicts["mock start-up to first 200, Luxxon spec (s)"] is True  # median 0.5
+
+
+def test_markdown_shows_every_server_and_marks_missed_targets() -> None:
+    summary = {"mock": report.summarize([_round(900, 20)]),
+               "prism": report.summarize([_round(1000, 10)])}
+    result = {
+        "machine": {"date": "d", "cores": 2, "cpu": "cpu", "ram_gb": 1, "kernel": "k",
+                    "python": "3", "uvicorn": "u", "prism": "5", "wrk": "wrk"},
+        "settings": {"rounds": 1, "duration_s": 1, "warmup_s": 0},
+        "titles": {"mock": "this mock", "prism": "Prism"},
+        "summary": summary, "ratios": report.ratios(summary),
+        "targets": report.targets(summary, {}), "scale": {},
+    }
+    text = report.markdown(result)
+    assert "| this mock |" in text and "| Prism |" in text
+    assert "**missed**" in text
