@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import yaml
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -104,11 +106,29 @@ def load(path: str | Path) -> Spec:
         raise SpecError(f"{path} is not an OpenAPI 3.x document (no 'openapi: 3.x' key)")
     if not isinstance(document.get("paths"), dict):
         raise SpecError(f"{path} has no 'paths' object")
+    _check_against_openapi_schema(path, document)
     try:
         operations = _index(document)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SpecError(f"{path}: cannot index operations: {exc}") from None
     return Spec(path=path, document=document, operations=operations)
+
+
+def _check_against_openapi_schema(path: Path, document: dict[str, Any]) -> None:
+    """The whole document against the OpenAPI 3.0 schema connexion ships, with a compiled (Rust)
+    validator: milliseconds where connexion's own check takes seconds on a large spec."""
+    errors = list(_openapi_validator().iter_errors(document))
+    if errors:
+        error = min(errors, key=lambda e: len(e.instance_path))
+        where = "/".join(str(part) for part in error.instance_path) or "(top)"
+        raise SpecError(f"{path}: {where}: not valid OpenAPI 3.0: {error.message[:300]}")
+
+
+@cache
+def _openapi_validator() -> Any:
+    from connexion.spec import OpenAPISpecification
+
+    return jsonschema_rs.validator_for(OpenAPISpecification.openapi_schema)
 
 
 def _index(document: dict[str, Any]) -> dict[str, Operation]:

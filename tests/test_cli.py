@@ -91,3 +91,15 @@ def test_serve_prints_how_to_use_it_and_stops_on_ctrl_c() -> None:
     assert "35 operations" in out
     assert "Prefer: code=" in out and "X-Mock-Scenario" in out
     assert "Traceback" not in err
+
+
+def test_spec_that_breaks_openapi_names_where(tmp_path: Path) -> None:
+    document = json.loads((Path(__file__).parent.parent / "openapi.json").read_text())
+    document["paths"]["/api/v1/health"]["get"]["responses"]["200"] = {"content": {}}
+    bad = tmp_path / "broken.json"
+    bad.write_text(json.dumps(document), encoding="utf-8")
+    result = run("serve", "--spec", str(bad))
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert "paths//api/v1/health/get/responses/200" in line and "not valid OpenAPI 3.0" in line

@@ -12,9 +12,11 @@ _MEMO_LIMIT = 4096
 
 @functools.cache
 def _validator_class() -> Any:
-    from openapi_schema_validator import OAS30Validator
+    # Connexion's draft-4 validator with OpenAPI's `nullable`: already loaded by the app, where
+    # openapi-schema-validator would pull in pydantic (≈10 MB) on the first request.
+    from connexion.json_schema import Draft4ResponseValidator
 
-    return OAS30Validator
+    return Draft4ResponseValidator
 
 
 class Memo:
