@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
 @lru_cache(maxsize=65536)  # entities show the same few instants on every read
