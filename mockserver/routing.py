@@ -3,10 +3,12 @@ after the first request the route is a dict look-up instead of a scan of every p
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.routing import RoutingMiddleware, _scope
+from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 MAX_ROUTES = 4096  # distinct (method, path) pairs remembered; fuzzers make many, clients few
@@ -16,6 +18,14 @@ class CachedRoutingMiddleware(RoutingMiddleware):  # type: ignore[misc]
     def __init__(self, app: Any) -> None:
         super().__init__(app)
         self._routes: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
+
+    def add_api(self, *args: Any, **kwargs: Any) -> None:
+        super().add_api(*args, **kwargs)
+        for route in self.router.routes:
+            if isinstance(route, Mount):
+                # The mount's `{path:path}` is `.*`, which stops at a newline: a path parameter
+                # holding %0A would match no operation. Let it match every character.
+                route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

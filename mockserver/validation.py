@@ -4,9 +4,12 @@ operation (compile schemas, build validators) once instead of on every request."
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import BadRequestProblem
 from connexion.middleware.request_validation import (
     RequestValidationAPI,
     RequestValidationMiddleware,
@@ -118,16 +121,31 @@ class CachingRequestValidationMiddleware(RequestValidationMiddleware):  # type: 
     api_cls = _CachingValidationAPI
 
 
+_MISSING = object()  # no body bytes at all; a literal JSON `null` is a body, and may be wrong
+
+
 class OptionalBodyJSONValidator(JSONRequestBodyValidator):  # type: ignore[misc]
-    """Connexion refuses a missing body even where the spec says `required: false`; accept it.
+    """Connexion refuses a missing body even where the spec says `required: false`; accept it,
+    but only a missing one: `null` is judged by the schema like any other body.
     And its schema is compiled once, not on every request."""
 
     @functools.cached_property
     def _validator(self) -> Any:
         return super()._validator
 
+    async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
+        raw = b"".join([chunk async for chunk in stream])
+        if not raw:
+            return _MISSING
+        try:
+            return json.loads(raw.decode(self._encoding))
+        except json.JSONDecodeError as exc:
+            raise BadRequestProblem(detail=str(exc)) from None
+
     def _validate(self, body: Any) -> dict[str, Any] | None:
-        if body is None and not self._required:
+        if body is _MISSING:
+            if self._required:
+                raise BadRequestProblem("RequestBody is required")
             return None
         return super()._validate(body)  # type: ignore[no-any-return]
 

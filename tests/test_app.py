@@ -315,3 +315,29 @@ def test_body_that_is_not_utf8_is_400_not_500(client: httpx.Client) -> None:
 def test_missing_credential_is_401_even_when_the_body_is_also_invalid(client: httpx.Client) -> None:
     response = client.post("/api/v1/sessions", json={"lat": "north"})
     assert (response.status_code, error_of(response)["code"]) == (401, "NOT_AUTHENTICATED")
+
+
+def test_a_path_parameter_may_hold_a_newline(client: httpx.Client) -> None:
+    response = client.get("/api/v1/sessions/a%0Ab", headers=AUTH)
+    assert response.status_code == 200, response.text
+
+
+def test_a_json_null_body_is_judged_by_the_schema_not_taken_for_no_body(
+    client: httpx.Client,
+) -> None:
+    url = f"/api/v1/sessions/{LIVE_SESSION}/accept"
+    response = client.post(
+        url, content=b"null", headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert (response.status_code, error_of(response)["code"]) == (400, "INVALID_INPUT")
+    assert client.post(url, headers=AUTH).status_code == 200
+
+
+def test_a_body_sent_to_an_operation_without_one_is_ignored(client: httpx.Client) -> None:
+    response = client.request(
+        "GET",
+        PRODUCER_TOKEN,
+        content=b"{not json",
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200

@@ -182,6 +182,11 @@ def test_the_cookie_expires_after_twelve_hours(lx: Lx) -> None:
     lx.fails(401, "NOT_AUTHENTICATED", "GET", "/me", None, **as_wallet(cookie))
 
 
+def test_a_cookie_signed_with_non_ascii_text_is_not_authenticated(lx: Lx) -> None:
+    forged = {"cookie": 'lx_session="\u00e4.\u00e4"'.encode("latin-1")}
+    lx.fails(401, "NOT_AUTHENTICATED", "GET", "/me", None, headers=forged)
+
+
 def test_key_management_needs_a_wallet_session(lx: Lx) -> None:
     path = f"/workspaces/{CONSUMER_WS}/api-keys"
     lx.fails(403, "NOT_AUTHORIZED", "GET", path)

@@ -148,3 +148,19 @@ def test_a_live_session_shows_its_running_meter(lx: Lx) -> None:
     live = lx.session(LIVE)
     assert live["cleanSeconds"] == before + 7
     assert live["chargedMicroUsdc"] == str((before + 7) * 1000)
+
+
+def test_a_limit_above_the_page_cap_gets_the_largest_page(lx: Lx) -> None:
+    everything = lx.ok("GET", "/wallet/events")
+    assert lx.ok("GET", "/wallet/events", params={"limit": "1000"}) == everything
+    lx.fails(400, "INVALID_INPUT", "GET", "/wallet/events", params={"limit": "2.5"})
+
+
+def test_a_quote_for_a_very_long_duration_keeps_every_digit(lx: Lx) -> None:
+    q = quote(lx, 10**30)
+    assert q["estimatedTotalMicroUsdc"] == str(1000 * 10**30)
+
+
+def test_only_the_pool_bounds_max_duration(lx: Lx) -> None:
+    body = {**BOGOTA, "maxDurationSeconds": 10**12}
+    lx.fails(402, "INSUFFICIENT_CREDIT", "POST", "/sessions", json=body)

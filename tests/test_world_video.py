@@ -63,6 +63,14 @@ def test_webhook_needs_the_path_token_and_the_header(lx: Lx) -> None:
     )
 
 
+def test_webhook_credentials_outside_ascii_are_not_authenticated(lx: Lx) -> None:
+    for path, secret in (
+        ("/video/events/t\u00f4ken", WEBHOOK_AUTH),
+        (WEBHOOK, {"cf-webhook-auth": b"s\xe9"}),
+    ):
+        lx.fails(401, "NOT_AUTHENTICATED", "POST", path, None, json={}, headers=secret)
+
+
 def test_a_disconnect_window_hides_the_frame_and_is_not_charged(lx: Lx) -> None:
     live = lx.live_session()
     lx.advance(10)

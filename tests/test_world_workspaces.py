@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.calls import Call
 from tests.world_client import (
     CONSUMER,
     CONSUMER_WS,
@@ -12,7 +11,6 @@ from tests.world_client import (
     OPERATOR,
     OPERATOR_WS,
     SIGNATURE,
-    SPEC,
     Lx,
     lx_fixture,  # noqa: F401 - provides the `lx` fixture
 )
@@ -129,23 +127,28 @@ def test_heartbeat_sequence_must_increase(lx: Lx) -> None:
     assert lx.call("POST", path, OPERATOR, json={**beat, "sequence": "11"}).status_code == 200
 
 
+def test_heartbeat_sequences_beyond_float_precision_still_increase(lx: Lx) -> None:
+    path = f"/workspaces/{OPERATOR_WS}/location"
+    beat = {"lat": 4.71, "lng": -74.07, "accuracyMeters": 8}
+    for sequence in ("100000000000000000000001", "100000000000000000000002"):
+        lx.ok("POST", path, OPERATOR, json={**beat, "sequence": sequence})
+    lx.fails(409, "CONFLICT", "POST", path, OPERATOR, json={**beat, "sequence": 10**23})
+
+
+def test_a_name_is_trimmed_as_javascript_trims_it(lx: Lx) -> None:
+    path = f"/workspaces/{OPERATOR_WS}"
+    renamed = lx.ok("PATCH", path, OPERATOR, json={"name": "\u00a0 Cams\u2003\n"})
+    assert renamed["name"] == "Cams"
+    assert lx.ok("PATCH", path, OPERATOR, json={"name": "\x1f"})["name"] == "\x1f"
+    lx.fails(400, "INVALID_INPUT", "PATCH", path, OPERATOR, json={"name": " \u3000\t"})
+
+
 def test_a_bodiless_heartbeat_is_a_liveness_ping(lx: Lx) -> None:
-    # In-process: the app's request validation refuses an empty body today (see docs/world.md).
-    op = SPEC.operations["LxWorkspacesController_heartbeat"]
-    call = Call(
-        op.operation_id,
-        "POST",
-        op.path,
-        {"id": OPERATOR_WS},
-        {},
-        {"authorization": f"Bearer {OPERATOR}"},
-        {},
-        None,
-        lx.namespace,
-    )
+    lx.freeze()
+    before = lx.ok("GET", f"/workspaces/{OPERATOR_WS}", OPERATOR)["lastSeenAt"]
     lx.advance(5)
-    reply = lx.world.handle(call, op)
-    assert reply is not None and reply.data["lastSeenAt"] is not None
+    beat = lx.ok("POST", f"/workspaces/{OPERATOR_WS}/location", OPERATOR)
+    assert beat["lastSeenAt"] != before
 
 
 def test_coverage_lists_live_suppliers_circles_without_ids(lx: Lx) -> None:

@@ -37,6 +37,17 @@ class CheckOff:
 
 
 @dataclass(frozen=True)
+class MoreExpected:
+    """Statuses a check accepts on some operations besides its defaults: answers the API
+    documents for schema-valid input that no schema can rule out (they depend on state)."""
+
+    check: str
+    operations: tuple[str, ...]
+    statuses: tuple[str, ...]
+    why: str
+
+
+@dataclass(frozen=True)
 class Profile:
     default_role: str
     roles: Mapping[str, tuple[str, ...]]  # role -> operationIds called with that role's key
@@ -44,6 +55,7 @@ class Profile:
     envelopes: Mapping[str, str]  # "error"/"success" -> schema name; turns the envelope checks on
     links: tuple[Link, ...]
     checks_off: tuple[CheckOff, ...]
+    more_expected: tuple[MoreExpected, ...] = ()
 
     @property
     def role_names(self) -> tuple[str, ...]:
@@ -125,6 +137,15 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
             checks_off=tuple(
                 CheckOff(check=item["check"], operations=tuple(item["operations"]), why=item["why"])
                 for item in data.get("checks_off", [])
+            ),
+            more_expected=tuple(
+                MoreExpected(
+                    check=item["check"],
+                    operations=tuple(item["operations"]),
+                    statuses=tuple(str(status) for status in item["statuses"]),
+                    why=item["why"],
+                )
+                for item in data.get("more_expected", [])
             ),
         )
     except OSError as exc:

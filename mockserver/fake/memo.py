@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 from typing import Any
 
@@ -17,6 +18,32 @@ def _validator_class() -> Any:
     from connexion.json_schema import Draft4ResponseValidator
 
     return Draft4ResponseValidator
+
+
+@functools.cache
+def _format_checker() -> Any:
+    """Every format jsonschema knows (uuid, date-time, email…) plus OpenAPI 3.0's own."""
+    import jsonschema
+
+    checker = jsonschema.FormatChecker()
+    for name, bits in (("int32", 31), ("int64", 63)):
+        checker.checks(name)(
+            lambda v, b=bits: not isinstance(v, int) or isinstance(v, bool) or -(2**b) <= v < 2**b
+        )
+    for name in ("float", "double", "binary", "password"):
+        checker.checks(name)(lambda v: True)
+    checker.checks("byte")(_is_base64)
+    return checker
+
+
+def _is_base64(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        base64.b64decode(value.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        return False
+    return True
 
 
 class Memo:
@@ -49,7 +76,7 @@ class Memo:
         hit = self._validators.get(id(schema))
         if hit is None:
             cls = _validator_class()
-            hit = (schema, cls(schema, format_checker=cls.FORMAT_CHECKER))
+            hit = (schema, cls(schema, format_checker=_format_checker()))
             self._validators = _bounded(self._validators)
             self._validators[id(schema)] = hit
         try:

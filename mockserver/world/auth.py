@@ -117,8 +117,9 @@ def clear_cookie() -> str:
 
 def read_cookie(store: Store, value: str) -> dict[str, Any] | None:
     body, _, mac = value.partition(".")
-    if not hmac.compare_digest(mac, _b64(_mac(store, body))):
-        return None
+    expected = _b64(_mac(store, body)).encode()
+    if not hmac.compare_digest(mac.encode("utf-8", "surrogatepass"), expected):
+        return None  # compared as bytes: compare_digest refuses non-ASCII text
     try:
         payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     except ValueError:

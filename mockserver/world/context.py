@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,11 @@ from mockserver.errors import ApiError
 from mockserver.world.store import Store
 
 CONSISTENCY_HEADER = "X-Lx-Consistency-Token"
+# What JavaScript's String.prototype.trim() strips (WhiteSpace and LineTerminator), the trim of a
+# server written in it; Python's str.strip() also strips U+001C-U+001F and U+0085.
+JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
+    map(chr, range(0x2000, 0x200B))
+)
 
 
 @dataclass(frozen=True)
@@ -49,22 +55,32 @@ def field(
     return value
 
 
+def trimmed(text: str) -> str:
+    """Text as the API stores it: "trimmed server-side" (the update-workspace-details page)."""
+    return text.strip(JS_SPACE)
+
+
 def number_in(
-    body: dict[str, Any], name: str, lo: float, hi: float, required: bool = True
+    body: dict[str, Any], name: str, lo: float, hi: float = math.inf, required: bool = True
 ) -> float | None:
+    """A number within [lo, hi]: the bounds openapi.json states (hi open where it states none)."""
     value = field(body, name, (int, float), required)
     if value is None:
         return None
     if not lo <= value <= hi:
-        raise ApiError(400, "INVALID_INPUT", detail=f"{name}: must be between {lo:g} and {hi:g}")
+        within = f"at least {lo:g}" if hi == math.inf else f"between {lo:g} and {hi:g}"
+        raise ApiError(400, "INVALID_INPUT", detail=f"{name}: must be {within}")
     return float(value)
 
 
-def whole(body: dict[str, Any], name: str, lo: int, hi: int, default: int | None = None) -> int:
+def whole(
+    body: dict[str, Any], name: str, lo: int, hi: float = math.inf, default: int | None = None
+) -> int:
     value = field(body, name, (int, float), required=default is None)
     if value is None:
         assert default is not None
         return default
     if not float(value).is_integer() or not lo <= value <= hi:
-        raise ApiError(400, "INVALID_INPUT", detail=f"{name}: an integer from {lo} to {hi}")
+        within = f"of at least {lo}" if hi == math.inf else f"from {lo} to {hi:g}"
+        raise ApiError(400, "INVALID_INPUT", detail=f"{name}: an integer {within}")
     return int(value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from mockserver.calls import Reply
 from mockserver.errors import ApiError
 from mockserver.world import auth, views
-from mockserver.world.context import Ctx, field
+from mockserver.world.context import Ctx, field, trimmed
 from mockserver.world.model import SCOPES, ApiKey, Workspace
 from mockserver.world.store import Store, digest
 
@@ -32,7 +32,7 @@ def list_keys(ctx: Ctx) -> Reply:
 def mint(ctx: Ctx) -> Reply:
     p, ws = _admin_workspace(ctx)
     body = ctx.body()
-    label = field(body, "label", str).strip()
+    label = trimmed(field(body, "label", str))
     if not 1 <= len(label) <= 80:
         raise ApiError(400, "INVALID_INPUT", detail="label: 1-80 characters")
     environment = field(body, "environment", str)

@@ -163,6 +163,6 @@ def page_limit(raw: str | None) -> int:
         value = float(raw)
     except ValueError:
         value = 0
-    if not value.is_integer() or not 1 <= value <= PAGE_MAX:
-        raise ApiError(400, "INVALID_INPUT", detail=f"limit: an integer from 1 to {PAGE_MAX}")
-    return int(value)
+    if not value.is_integer() or value < 1:  # NaN and infinity are not integers either
+        raise ApiError(400, "INVALID_INPUT", detail="limit: an integer of at least 1")
+    return int(min(value, PAGE_MAX))  # a larger page is served as the largest one

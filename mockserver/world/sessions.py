@@ -23,7 +23,6 @@ from mockserver.world.store import Store
 from mockserver.world.workspaces import covers
 
 CONSUMER, OPERATOR = "consumer", "operator"
-MAX_DURATION_LIMIT = 10**9
 
 
 def _wrong_state(s: Session, allowed: str) -> ApiError:
@@ -68,7 +67,7 @@ def create(ctx: Ctx) -> Reply:
     auth.require_scope(ctx, p, ws, "sessions:create")
     lat = number_in(body, "lat", -90, 90)
     lng = number_in(body, "lng", -180, 180)
-    max_duration = whole(body, "maxDurationSeconds", 1, MAX_DURATION_LIMIT)
+    max_duration = whole(body, "maxDurationSeconds", 1)
     wait = whole(body, "waitTimeoutSeconds", 5, 3600, default=300)
     quote_id = field(body, "quoteId", str, required=False)
     quote = money.usable_quote(ctx.store, ws.id, quote_id, ctx.now) if quote_id else None

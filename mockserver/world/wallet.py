@@ -16,10 +16,8 @@ def quote(ctx: Ctx) -> Reply:
     auth.require_scope(ctx, p, ws, "pricing:read")
     _query_number(ctx, "lat", -90, 90)
     _query_number(ctx, "lng", -180, 180)
-    duration = _query_number(ctx, "durationSeconds", 1, 10**9)
-    if not duration.is_integer():
-        raise ApiError(400, "INVALID_INPUT", detail="durationSeconds: a whole number of seconds")
-    return Reply(data=views.quote(money.new_quote(ctx.store, ws.id, int(duration), ctx.now)))
+    duration = _query_seconds(ctx, "durationSeconds")
+    return Reply(data=views.quote(money.new_quote(ctx.store, ws.id, duration, ctx.now)))
 
 
 def _query_number(ctx: Ctx, name: str, lo: float, hi: float) -> float:
@@ -30,6 +28,20 @@ def _query_number(ctx: Ctx, name: str, lo: float, hi: float) -> float:
         value = math.nan
     if not lo <= value <= hi:  # NaN fails too
         raise ApiError(400, "INVALID_INPUT", detail=f"{name}: a number from {lo:g} to {hi:g}")
+    return value
+
+
+def _query_seconds(ctx: Ctx, name: str) -> int:
+    """Whole seconds, at least one, written in digits (openapi.json's pattern); int() keeps every
+    digit where float() would overflow."""
+    try:
+        value = int(ctx.call.query.get(name) or "")
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ApiError(
+            400, "INVALID_INPUT", detail=f"{name}: a whole number of seconds, at least 1"
+        )
     return value
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from mockserver.calls import Reply
 from mockserver.errors import ApiError
 from mockserver.world import auth, signin, views
-from mockserver.world.context import Ctx, field, number_in
+from mockserver.world.context import Ctx, field, number_in, trimmed
 from mockserver.world.model import State, Workspace
 
 SLUG_RE = re.compile(r"^[a-z0-9-]{3,40}$")
@@ -71,7 +71,7 @@ def _name(body: dict[str, Any], required: bool) -> str | None:
     name = field(body, "name", str, required)
     if name is None:
         return None
-    name = name.strip()
+    name = trimmed(name)
     if not 1 <= len(name) <= 80:
         raise ApiError(400, "INVALID_INPUT", detail="name: 1-80 characters")
     return str(name)
@@ -108,7 +108,7 @@ def update(ctx: Ctx) -> Reply:
     name = _name(body, required=False)
     lat = number_in(body, "coverageLat", -90, 90, required=False)
     lng = number_in(body, "coverageLng", -180, 180, required=False)
-    radius = number_in(body, "coverageRadiusMeters", 1, 1_000_000, required=False)
+    radius = number_in(body, "coverageRadiusMeters", 0, required=False)
     state = field(body, "availabilityState", str, required=False)
     device = field(body, "deviceKind", str, required=False)
     if state is not None and not ws.is_supplier:
@@ -143,7 +143,7 @@ def heartbeat(ctx: Ctx) -> Reply:
         return Reply(data=views.workspace(ws))
     number_in(body, "lat", -90, 90)
     number_in(body, "lng", -180, 180)
-    number_in(body, "accuracyMeters", 0, 1e7)
+    number_in(body, "accuracyMeters", 0)
     sequence = _sequence(body.get("sequence"))
     if ws.last_sequence is not None and sequence <= ws.last_sequence:
         raise ApiError(
@@ -158,15 +158,17 @@ def heartbeat(ctx: Ctx) -> Reply:
 
 
 def _sequence(raw: Any) -> int:
+    """A whole number, or its digits as a string (read with int(), which keeps every digit)."""
     if isinstance(raw, bool) or raw is None:
         raise ApiError(400, "INVALID_INPUT", detail="sequence: required, a number")
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise ApiError(400, "INVALID_INPUT", detail="sequence: a number") from None
-    if not math.isfinite(value) or not value.is_integer():
+    if isinstance(raw, str):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ApiError(400, "INVALID_INPUT", detail="sequence: a whole number") from None
+    if not isinstance(raw, (int, float)) or not math.isfinite(raw) or not float(raw).is_integer():
         raise ApiError(400, "INVALID_INPUT", detail="sequence: a whole number")
-    return int(value)
+    return int(raw)
 
 
 # public views -----------------------------------------------------------------------------------
