@@ -16,6 +16,7 @@ serve: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check --quiet mockserver tests bench
 	$(BIN)/mypy
 
 test: $(STAMP) lint

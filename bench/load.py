@@ -75,9 +75,12 @@ class Load:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "connections": self.connections, "rps": round(self.rps, 1),
-            "p50_ms": round(self.p50_ms, 3), "p99_ms": round(self.p99_ms, 3),
-            "requests": self.requests, "bad_status": self.bad_status,
+            "connections": self.connections,
+            "rps": round(self.rps, 1),
+            "p50_ms": round(self.p50_ms, 3),
+            "p99_ms": round(self.p99_ms, 3),
+            "requests": self.requests,
+            "bad_status": self.bad_status,
             "socket_errors": self.socket_errors,
         }
 
@@ -99,7 +102,9 @@ def parse(text: str, connections: int) -> Load:
     if not (rps and p50 and p99 and total):
         raise LoadError(f"unreadable wrk output:\n{text}")
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
+    )
     return Load(
         connections=connections,
         rps=float(rps.group(1)),
@@ -111,17 +116,31 @@ def parse(text: str, connections: int) -> Load:
     )
 
 
-def command(base_url: str, script: Path, connections: int, duration_s: float,
-            threads: int | None = None) -> list[str]:
+def command(
+    base_url: str, script: Path, connections: int, duration_s: float, threads: int | None = None
+) -> list[str]:
     threads = threads or (1 if connections == 1 else 2)
     return [
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration_s))}s",
-        f"--timeout={WRK_TIMEOUT_S}s", "--latency", "-s", str(script), base_url,
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration_s))}s",
+        f"--timeout={WRK_TIMEOUT_S}s",
+        "--latency",
+        "-s",
+        str(script),
+        base_url,
     ]
 
 
-def run(base_url: str, mix: Mix, connections: int, duration_s: float, workdir: Path,
-        log: Path | None = None) -> Load:
+def run(
+    base_url: str,
+    mix: Mix,
+    connections: int,
+    duration_s: float,
+    workdir: Path,
+    log: Path | None = None,
+) -> Load:
     """Send `mix` for `duration_s` seconds over `connections` keep-alive connections."""
     script = workdir / f"mix-{mix.key}.lua"
     script.write_text(mix.lua())
@@ -132,8 +151,9 @@ def run(base_url: str, mix: Mix, connections: int, duration_s: float, workdir: P
     return parse(text, connections)
 
 
-def send_count(base_url: str, mix: Mix, count: int, connections: int, workdir: Path,
-               limit_s: float) -> Load:
+def send_count(
+    base_url: str, mix: Mix, count: int, connections: int, workdir: Path, limit_s: float
+) -> Load:
     """Send `count` requests (the other connections may each finish one more), then stop; never
     longer than `limit_s` seconds.
 
@@ -164,8 +184,13 @@ def send_count(base_url: str, mix: Mix, count: int, connections: int, workdir: P
 
 def _wrk(argv: list[str], duration_s: float) -> str:
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False,
-                              timeout=duration_s + WRK_TIMEOUT_S + 30)
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=duration_s + WRK_TIMEOUT_S + 30,
+        )
     except FileNotFoundError as exc:
         raise LoadError("wrk is not installed: run bench/setup.sh") from exc
     except subprocess.TimeoutExpired as exc:

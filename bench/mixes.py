@@ -21,14 +21,25 @@ def bearer(key: str) -> dict[str, str]:
 PROBE = Mix("probe", "health", "GET", f"{API}/health")
 
 PRODUCER_TOKEN = Mix(
-    "a", "producer-token default response", "GET",
-    f"{API}/sessions/{DEMO_SESSION}/producer-token", bearer(OPERATOR_KEY),
+    "a",
+    "producer-token default response",
+    "GET",
+    f"{API}/sessions/{DEMO_SESSION}/producer-token",
+    bearer(OPERATOR_KEY),
 )
 WORLD_READ = Mix(
-    "b", "world read", "GET", f"{API}/sessions/{DEMO_SESSION}", bearer(CONSUMER_KEY),
+    "b",
+    "world read",
+    "GET",
+    f"{API}/sessions/{DEMO_SESSION}",
+    bearer(CONSUMER_KEY),
 )
 WORLD_WRITE = Mix(
-    "c", "world write", "POST", f"{API}/sessions", bearer(CONSUMER_KEY),
+    "c",
+    "world write",
+    "POST",
+    f"{API}/sessions",
+    bearer(CONSUMER_KEY),
     body={"lat": 4.66, "lng": -74.05, "maxDurationSeconds": 600},
 )
 MIXES = {mix.key: mix for mix in (PRODUCER_TOKEN, WORLD_READ, WORLD_WRITE)}

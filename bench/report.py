@@ -24,6 +24,7 @@ Result = dict[str, Any]
 
 # ---- machine ----------------------------------------------------------------------------------
 
+
 def machine(prism_version: str | None) -> dict[str, Any]:
     import uvicorn
 
@@ -61,6 +62,7 @@ def _output(argv: list[str]) -> str:
 
 # ---- medians ----------------------------------------------------------------------------------
 
+
 def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians over the rounds of one server; error counts are summed, statuses listed."""
     out: dict[str, Any] = {
@@ -76,7 +78,8 @@ def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
             mix[level] = {f: median(run[level][f] for run in runs) for f in _LOAD_FIELDS}
         mix["bad_status"] = sum(run[level]["bad_status"] for run in runs for level in ("c1", "c50"))
         mix["socket_errors"] = sum(
-            run[level]["socket_errors"] for run in runs for level in ("c1", "c50"))
+            run[level]["socket_errors"] for run in runs for level in ("c1", "c50")
+        )
         out["mixes"][key] = mix
     return out
 
@@ -86,6 +89,7 @@ def median(values: Iterable[float]) -> float:
 
 
 # ---- ratios and targets -----------------------------------------------------------------------
+
 
 def best_prism(summary: dict[str, Any], mix: str) -> str | None:
     """The Prism mode with the most req/s at 50 connections on `mix`."""
@@ -125,32 +129,62 @@ def targets(summary: dict[str, Any], scale: dict[str, Any]) -> list[dict[str, An
     mock = summary.get(MOCK, {})
 
     def add(name: str, value: float | None, goal: str, ok: Callable[[float], bool]) -> None:
-        found.append({"target": name, "measured": value, "goal": goal,
-                      "met": None if value is None else bool(ok(value))})
+        found.append(
+            {
+                "target": name,
+                "measured": value,
+                "goal": goal,
+                "met": None if value is None else bool(ok(value)),
+            }
+        )
 
     for key, least in (("a", 2.0), ("b", 1.5), ("c", 1.5)):
         if key in table:
-            add(f"mock ÷ Prism (best mode) req/s, 50 conn., mix {key}",
-                table[key].get("mock_over_prism_rps"), f"≥ {least}", _at_least(least))
+            add(
+                f"mock ÷ Prism (best mode) req/s, 50 conn., mix {key}",
+                table[key].get("mock_over_prism_rps"),
+                f"≥ {least}",
+                _at_least(least),
+            )
     for key in table:
-        add(f"mock p99 ÷ Prism (best mode) p99, 50 conn., mix {key}",
-            table[key].get("mock_over_prism_p99"), "≤ 1.0", lambda v: v <= 1.0)
+        add(
+            f"mock p99 ÷ Prism (best mode) p99, 50 conn., mix {key}",
+            table[key].get("mock_over_prism_p99"),
+            "≤ 1.0",
+            lambda v: v <= 1.0,
+        )
     if "a" in table:
-        add("mock ÷ bare-ASGI limit req/s, 50 conn., mix a",
-            table["a"].get(f"mock_over_{LIMIT}_rps"), "≥ 0.5", _at_least(0.5))
+        add(
+            "mock ÷ bare-ASGI limit req/s, 50 conn., mix a",
+            table["a"].get(f"mock_over_{LIMIT}_rps"),
+            "≥ 0.5",
+            _at_least(0.5),
+        )
     if f"mock_over_{STARLETTE}_rps" in table.get("a", {}):
         # The issue's own "practical limit" measurement was bare Starlette, not a bare ASGI app.
-        add("mock ÷ bare Starlette req/s, 50 conn., mix a",
-            table["a"][f"mock_over_{STARLETTE}_rps"], "≥ 0.5", _at_least(0.5))
+        add(
+            "mock ÷ bare Starlette req/s, 50 conn., mix a",
+            table["a"][f"mock_over_{STARLETTE}_rps"],
+            "≥ 0.5",
+            _at_least(0.5),
+        )
     if mock:
-        add("mock start-up to first 200, Luxxon spec (s)", mock["startup_s"], "≤ 1.0",
-            lambda v: v <= 1.0)
+        add(
+            "mock start-up to first 200, Luxxon spec (s)",
+            mock["startup_s"],
+            "≤ 1.0",
+            lambda v: v <= 1.0,
+        )
         add("mock idle RSS (MB)", mock["idle_rss_mb"], "≤ 80", lambda v: v <= 80)
     levels = scale.get("world", {}).get("levels", [])
     if len(levels) >= 2:
         first, last = levels[0], levels[-1]
-        add(f"world read p50 at {last['sessions']:,} ÷ at {first['sessions']:,} sessions (1 conn.)",
-            _ratio(last["c1"]["p50_ms"], first["c1"]["p50_ms"]), "≤ 1.2", lambda v: v <= 1.2)
+        add(
+            f"world read p50 at {last['sessions']:,} ÷ at {first['sessions']:,} sessions (1 conn.)",
+            _ratio(last["c1"]["p50_ms"], first["c1"]["p50_ms"]),
+            "≤ 1.2",
+            lambda v: v <= 1.2,
+        )
     return found
 
 
@@ -159,6 +193,7 @@ def _at_least(least: float) -> Callable[[float], bool]:
 
 
 # ---- Markdown ---------------------------------------------------------------------------------
+
 
 def markdown(result: Result) -> str:
     parts = [
@@ -188,15 +223,20 @@ def _machine_line(result: Result) -> str:
     )
     load = m.get("load_average")
     if load and load[0] > BUSY_LOAD:
-        line += (f" **The machine was busy** (load average {load[0]:.1f} at start): "
-                 "other work shared the cores, expect noise.")
+        line += (
+            f" **The machine was busy** (load average {load[0]:.1f} at start): "
+            "other work shared the cores, expect noise."
+        )
     return line
 
 
 def _problems(result: Result) -> str:
     problems = result.get("problems") or []
-    return "Problems (measurements missing):\n\n" + "\n".join(f"- {p}" for p in problems) \
-        if problems else ""
+    return (
+        "Problems (measurements missing):\n\n" + "\n".join(f"- {p}" for p in problems)
+        if problems
+        else ""
+    )
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -206,9 +246,11 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 
 def _load_table(result: Result) -> str:
-    rows = ["| mix | server | req/s (1 conn.) | p50 ms | p99 ms | req/s (50 conn.) | p50 ms "
-            "| p99 ms | statuses | non-2xx |",
-            "|---|---|--:|--:|--:|--:|--:|--:|---|--:|"]
+    rows = [
+        "| mix | server | req/s (1 conn.) | p50 ms | p99 ms | req/s (50 conn.) | p50 ms "
+        "| p99 ms | statuses | non-2xx |",
+        "|---|---|--:|--:|--:|--:|--:|--:|---|--:|",
+    ]
     titles = result["titles"]
     for key, title in MIX_TITLES.items():
         for server, summary in result["summary"].items():
@@ -220,16 +262,21 @@ def _load_table(result: Result) -> str:
                 f"| {title} | {titles[server]} | {_fmt(c1['rps'], 0)} | {_fmt(c1['p50_ms'], 2)} "
                 f"| {_fmt(c1['p99_ms'], 2)} | {_fmt(c50['rps'], 0)} | {_fmt(c50['p50_ms'], 2)} "
                 f"| {_fmt(c50['p99_ms'], 2)} | {', '.join(map(str, mix['statuses']))} "
-                f"| {mix['bad_status'] + mix['socket_errors']} |")
+                f"| {mix['bad_status'] + mix['socket_errors']} |"
+            )
     return "\n".join(rows)
 
 
 def _resource_table(result: Result) -> str:
-    rows = ["| server | start-up to first 200 (s) | idle RSS (MB) | loaded RSS (MB) |",
-            "|---|--:|--:|--:|"]
+    rows = [
+        "| server | start-up to first 200 (s) | idle RSS (MB) | loaded RSS (MB) |",
+        "|---|--:|--:|--:|",
+    ]
     for server, summary in result["summary"].items():
-        rows.append(f"| {result['titles'][server]} | {_fmt(summary['startup_s'], 2)} "
-                    f"| {_fmt(summary['idle_rss_mb'])} | {_fmt(summary['loaded_rss_mb'])} |")
+        rows.append(
+            f"| {result['titles'][server]} | {_fmt(summary['startup_s'], 2)} "
+            f"| {_fmt(summary['idle_rss_mb'])} | {_fmt(summary['loaded_rss_mb'])} |"
+        )
     return "\n".join(rows)
 
 
@@ -237,15 +284,19 @@ def _ratio_table(result: Result) -> str:
     table = result.get("ratios", {})
     if not table:
         return ""
-    rows = ["| mix | mock ÷ Prism req/s | Prism mode | mock p99 ÷ Prism p99 | mock ÷ bare ASGI "
-            "| mock ÷ Starlette |", "|---|--:|---|--:|--:|--:|"]
+    rows = [
+        "| mix | mock ÷ Prism req/s | Prism mode | mock p99 ÷ Prism p99 | mock ÷ bare ASGI "
+        "| mock ÷ Starlette |",
+        "|---|--:|---|--:|--:|--:|",
+    ]
     for key, row in table.items():
         mode = result["titles"].get(row.get("prism_mode", ""), "–")
         rows.append(
             f"| {MIX_TITLES[key]} | {_fmt(row.get('mock_over_prism_rps'), 2)} | {mode} "
             f"| {_fmt(row.get('mock_over_prism_p99'), 2)} "
             f"| {_fmt(row.get(f'mock_over_{LIMIT}_rps'), 2)} "
-            f"| {_fmt(row.get(f'mock_over_{STARLETTE}_rps'), 2)} |")
+            f"| {_fmt(row.get(f'mock_over_{STARLETTE}_rps'), 2)} |"
+        )
     return "Ratios at 50 connections:\n\n" + "\n".join(rows)
 
 
@@ -263,27 +314,43 @@ def _target_table(result: Result) -> str:
 def _scale_tables(scale: dict[str, Any]) -> str:
     parts = []
     if scale.get("specs"):
-        rows = ["| operations | server | start-up to first 200 (s) | idle RSS (MB) |",
-                "|--:|---|--:|--:|"]
+        rows = [
+            "| operations | server | start-up to first 200 (s) | idle RSS (MB) |",
+            "|--:|---|--:|--:|",
+        ]
         for row in scale["specs"]:
-            rows.append(f"| {row['operations']:,} | {row['title']} | {_fmt(row['startup_s'], 2)} "
-                        f"| {_fmt(row['idle_rss_mb'])} |")
+            rows.append(
+                f"| {row['operations']:,} | {row['title']} | {_fmt(row['startup_s'], 2)} "
+                f"| {_fmt(row['idle_rss_mb'])} |"
+            )
         parts.append("Scale, spec size:\n\n" + "\n".join(rows))
     world = scale.get("world")
     if world and world.get("levels"):
-        rows = ["| sessions in the world | p50 ms (1 conn.) | p99 ms (1 conn.) | req/s (50 conn.) "
-                "| p99 ms (50 conn.) | RSS (MB) |", "|--:|--:|--:|--:|--:|--:|"]
+        rows = [
+            "| sessions in the world | p50 ms (1 conn.) | p99 ms (1 conn.) | req/s (50 conn.) "
+            "| p99 ms (50 conn.) | RSS (MB) |",
+            "|--:|--:|--:|--:|--:|--:|",
+        ]
         for level in world["levels"]:
             c1, c50 = level["c1"], level["c50"]
             rows.append(
                 f"| {level['sessions']:,} | {_fmt(c1['p50_ms'], 3)} | {_fmt(c1['p99_ms'], 3)} "
-                f"| {_fmt(c50['rps'], 0)} | {_fmt(c50['p99_ms'], 2)} | {_fmt(level['rss_mb'])} |")
+                f"| {_fmt(c50['rps'], 0)} | {_fmt(c50['p99_ms'], 2)} | {_fmt(level['rss_mb'])} |"
+            )
         per = world.get("bytes_per_session")
-        note = f"\n\nMemory per stored session: {_fmt(per, 0)} bytes (RSS growth ÷ sessions added" \
-               f" between the two largest worlds)." if per is not None else ""
+        note = (
+            f"\n\nMemory per stored session: {_fmt(per, 0)} bytes (RSS growth ÷ sessions added"
+            f" between the two largest worlds)."
+            if per is not None
+            else ""
+        )
         seeded = f" Sessions were created through `POST /sessions` ({world['how']})."
-        parts.append("Scale, world size (world read `GET /sessions/{id}`):\n\n"
-                     + "\n".join(rows) + note + seeded)
+        parts.append(
+            "Scale, world size (world read `GET /sessions/{id}`):\n\n"
+            + "\n".join(rows)
+            + note
+            + seeded
+        )
     return "\n\n".join(parts)
 
 

@@ -50,8 +50,15 @@ class Plan:
     @classmethod
     def quick(cls) -> Plan:
         """A sanity run; its results go beside, not over, the full run's."""
-        return cls(rounds=1, duration_s=1, warmup_s=1, idle_s=1.0, spec_sizes=(35, 350),
-                   world_sizes=(10, 1_000), out=RESULTS / "quick")
+        return cls(
+            rounds=1,
+            duration_s=1,
+            warmup_s=1,
+            idle_s=1.0,
+            spec_sizes=(35, 350),
+            world_sizes=(10, 1_000),
+            out=RESULTS / "quick",
+        )
 
 
 class Progress:
@@ -106,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         scale = measure_scale(bench, chosen) if plan.scale and "mock" in chosen else {}
     summary = {key: report.summarize(found) for key, found in rounds.items() if found}
     result = {
-        "machine": {**report.machine(prism_version()),
-                    "load_average": [round(load_at_start, 2), round(os.getloadavg()[0], 2)]},
+        "machine": {
+            **report.machine(prism_version()),
+            "load_average": [round(load_at_start, 2), round(os.getloadavg()[0], 2)],
+        },
         "settings": {k: v for k, v in asdict(plan).items() if k != "out"},
         "titles": {key: server.title for key, server in chosen.items()},
         "summary": summary,
@@ -128,21 +137,41 @@ def parse_plan(argv: list[str] | None) -> Plan:
     argv = list(sys.argv[1:] if argv is None else argv)
     quick = "--quick" in argv or os.environ.get("BENCH_QUICK") == "1"
     base = Plan.quick() if quick else Plan()
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a 1-minute sanity run (BENCH_QUICK=1)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a 1-minute sanity run (BENCH_QUICK=1)"
+    )
     parser.add_argument("--rounds", type=int, default=_env_int("BENCH_ROUNDS", base.rounds))
-    parser.add_argument("--duration", type=int, default=_env_int("BENCH_DURATION", base.duration_s),
-                        help="seconds per measured load (BENCH_DURATION)")
-    parser.add_argument("--warmup", type=int, default=_env_int("BENCH_WARMUP", base.warmup_s),
-                        help="seconds of warm-up load before each mix, 0 for none (BENCH_WARMUP)")
-    parser.add_argument("--servers", default=",".join(base.servers),
-                        help=f"comma-separated, from {', '.join(ALL_SERVERS)}")
+    parser.add_argument(
+        "--duration",
+        type=int,
+        default=_env_int("BENCH_DURATION", base.duration_s),
+        help="seconds per measured load (BENCH_DURATION)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=_env_int("BENCH_WARMUP", base.warmup_s),
+        help="seconds of warm-up load before each mix, 0 for none (BENCH_WARMUP)",
+    )
+    parser.add_argument(
+        "--servers",
+        default=",".join(base.servers),
+        help=f"comma-separated, from {', '.join(ALL_SERVERS)}",
+    )
     parser.add_argument("--mixes", default=",".join(base.mixes), help="comma-separated: a,b,c")
-    parser.add_argument("--spec-sizes", default=",".join(map(str, base.spec_sizes)),
-                        help="operations in the generated specs; empty to skip")
-    parser.add_argument("--world-sizes", default=",".join(map(str, base.world_sizes)),
-                        help="sessions in the world for the read-latency scale; empty to skip")
+    parser.add_argument(
+        "--spec-sizes",
+        default=",".join(map(str, base.spec_sizes)),
+        help="operations in the generated specs; empty to skip",
+    )
+    parser.add_argument(
+        "--world-sizes",
+        default=",".join(map(str, base.world_sizes)),
+        help="sessions in the world for the read-latency scale; empty to skip",
+    )
     parser.add_argument("--no-scale", action="store_true", help="skip the scale tables")
     parser.add_argument("--out", type=Path, default=base.out)
     return _plan_from(parser.parse_args(argv), base)
@@ -154,12 +183,16 @@ def _plan_from(args: argparse.Namespace, base: Plan) -> Plan:
     if unknown:
         raise SystemExit(f"bench: unknown server(s) {', '.join(sorted(unknown))}")
     return Plan(
-        rounds=max(1, args.rounds), duration_s=max(1, args.duration), warmup_s=max(0, args.warmup),
-        idle_s=base.idle_s, servers=chosen,
+        rounds=max(1, args.rounds),
+        duration_s=max(1, args.duration),
+        warmup_s=max(0, args.warmup),
+        idle_s=base.idle_s,
+        servers=chosen,
         mixes=tuple(m for m in args.mixes.split(",") if m in MIXES),
         spec_sizes=tuple(int(n) for n in args.spec_sizes.split(",") if n),
         world_sizes=tuple(int(n) for n in args.world_sizes.split(",") if n),
-        scale=not args.no_scale, out=args.out,
+        scale=not args.no_scale,
+        out=args.out,
     )
 
 
@@ -186,6 +219,7 @@ def prism_version() -> str | None:
 
 # ---- side by side -----------------------------------------------------------------------------
 
+
 def compare(bench: Bench, chosen: dict[str, servers.Server]) -> dict[str, list[dict[str, Any]]]:
     """Every server once per round, in the same order each round (A B C A B C)."""
     found: dict[str, list[dict[str, Any]]] = {key: [] for key in chosen}
@@ -211,12 +245,19 @@ def measure_round(bench: Bench, server: servers.Server, number: int) -> dict[str
                 mix = in_namespace(mix, f"bench-round-{number}")
             measured[key] = measure_mix(bench, running, mix)
             peak_kb = max(peak_kb, running.rss_kb())
-        bench.say(f"round {number}/{plan.rounds} {server.key}: start-up {running.startup_s:.2f}s, "
-                  f"idle {idle_kb / 1024:.0f} MB, " + ", ".join(
-                      f"{k} {m['c50']['rps']:,.0f} req/s ({m['status']})"
-                      for k, m in measured.items()))
-    return {"startup_s": running.startup_s, "idle_rss_kb": idle_kb, "loaded_rss_kb": peak_kb,
-            "mixes": measured}
+        bench.say(
+            f"round {number}/{plan.rounds} {server.key}: start-up {running.startup_s:.2f}s, "
+            f"idle {idle_kb / 1024:.0f} MB, "
+            + ", ".join(
+                f"{k} {m['c50']['rps']:,.0f} req/s ({m['status']})" for k, m in measured.items()
+            )
+        )
+    return {
+        "startup_s": running.startup_s,
+        "idle_rss_kb": idle_kb,
+        "loaded_rss_kb": peak_kb,
+        "mixes": measured,
+    }
 
 
 def measure_mix(bench: Bench, running: servers.Running, mix: load.Mix) -> dict[str, Any]:
@@ -231,12 +272,14 @@ def measure_mix(bench: Bench, running: servers.Running, mix: load.Mix) -> dict[s
 
 # ---- scale ------------------------------------------------------------------------------------
 
+
 def measure_scale(bench: Bench, chosen: dict[str, servers.Server]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
         if bench.plan.spec_sizes:
             out["specs"] = scale_specs(
-                bench, [chosen[k] for k in ("mock", "prism-quiet") if k in chosen])
+                bench, [chosen[k] for k in ("mock", "prism-quiet") if k in chosen]
+            )
     except MEASURE_ERRORS as exc:
         bench.failed("scale, spec size", exc)
     try:
@@ -255,18 +298,25 @@ def scale_specs(bench: Bench, chosen: list[servers.Server]) -> list[dict[str, An
         samples: dict[str, list[tuple[float, int]]] = {s.key: [] for s in chosen}
         for _ in range(min(bench.plan.rounds, 3)):
             for server in chosen:
-                with servers.started(server, spec, PROBE, bench.log(f"{server.key}-scale"),
-                                     timeout_s=300) as running:
+                with servers.started(
+                    server, spec, PROBE, bench.log(f"{server.key}-scale"), timeout_s=300
+                ) as running:
                     time.sleep(bench.plan.idle_s)
                     samples[server.key].append((running.startup_s, running.rss_kb()))
         for server in chosen:
             found = samples[server.key]
-            row = {"operations": operations, "server": server.key, "title": server.title,
-                   "startup_s": report.median([s for s, _ in found]),
-                   "idle_rss_mb": report.median([kb / 1024 for _, kb in found])}
+            row = {
+                "operations": operations,
+                "server": server.key,
+                "title": server.title,
+                "startup_s": report.median([s for s, _ in found]),
+                "idle_rss_mb": report.median([kb / 1024 for _, kb in found]),
+            }
             rows.append(row)
-            bench.say(f"scale: {operations} operations, {server.key}: start-up "
-                      f"{row['startup_s']:.2f}s, idle {row['idle_rss_mb']:.0f} MB")
+            bench.say(
+                f"scale: {operations} operations, {server.key}: start-up "
+                f"{row['startup_s']:.2f}s, idle {row['idle_rss_mb']:.0f} MB"
+            )
     return rows
 
 
@@ -279,10 +329,18 @@ def scale_world(bench: Bench, mock: servers.Server) -> dict[str, Any]:
         created = 0
         for target in plan.world_sizes:
             if target - created > 1:
-                seeded = load.send_count(running.base_url, write, target - created - 1, 8,
-                                         bench.work, limit_s=30 + target / 200)
+                seeded = load.send_count(
+                    running.base_url,
+                    write,
+                    target - created - 1,
+                    8,
+                    bench.work,
+                    limit_s=30 + target / 200,
+                )
                 created += seeded.requests - seeded.bad_status
-            status, body = servers.request(running.port, write)  # the newest session is the one read
+            status, body = servers.request(
+                running.port, write
+            )  # the newest session is the one read
             if status != 200:
                 raise ValueError(f"POST /sessions answered {status}: {body[:300]!r}")
             created += 1
@@ -292,13 +350,25 @@ def scale_world(bench: Bench, mock: servers.Server) -> dict[str, Any]:
                 load.run(running.base_url, read, 50, plan.warmup_s, bench.work)
             one = load.run(running.base_url, read, 1, plan.duration_s, bench.work)
             fifty = load.run(running.base_url, read, 50, plan.duration_s, bench.work)
-            levels.append({"sessions": target, "created": created, "rss_mb": rss_kb / 1024,
-                           "status": servers.request_status(running.port, read),
-                           "c1": one.as_dict(), "c50": fifty.as_dict()})
-            bench.say(f"scale: world of {created:,} sessions: read p50 {one.p50_ms:.3f} ms, "
-                      f"{fifty.rps:,.0f} req/s, RSS {rss_kb / 1024:.0f} MB")
-    return {"levels": levels, "how": "wrk, 8 connections",
-            "bytes_per_session": bytes_per_session(levels)}
+            levels.append(
+                {
+                    "sessions": target,
+                    "created": created,
+                    "rss_mb": rss_kb / 1024,
+                    "status": servers.request_status(running.port, read),
+                    "c1": one.as_dict(),
+                    "c50": fifty.as_dict(),
+                }
+            )
+            bench.say(
+                f"scale: world of {created:,} sessions: read p50 {one.p50_ms:.3f} ms, "
+                f"{fifty.rps:,.0f} req/s, RSS {rss_kb / 1024:.0f} MB"
+            )
+    return {
+        "levels": levels,
+        "how": "wrk, 8 connections",
+        "bytes_per_session": bytes_per_session(levels),
+    }
 
 
 def bytes_per_session(levels: list[dict[str, Any]]) -> float | None:

@@ -64,9 +64,19 @@ def mock_server(scenarios: Path | None = None) -> Server:
     lead = [str(script)] if script.exists() else [sys.executable, "-m", "mockserver"]
     extra = ["--scenarios", str(scenarios)] if scenarios else []
     return Server(
-        "mock", "this mock",
-        lambda port, spec: [*lead, "serve", "--host", HOST, "--port", str(port),
-                            "--spec", str(spec), *extra],
+        "mock",
+        "this mock",
+        lambda port, spec: [
+            *lead,
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--spec",
+            str(spec),
+            *extra,
+        ],
     )
 
 
@@ -83,18 +93,38 @@ def prism_server(quiet: bool) -> Server:
 
 
 def asgi_server() -> Server:
-    return Server("asgi", "bare ASGI (limit)", lambda port, spec: _uvicorn("bench.baseline:app", port))
+    return Server(
+        "asgi", "bare ASGI (limit)", lambda port, spec: _uvicorn("bench.baseline:app", port)
+    )
 
 
 def starlette_server() -> Server:
-    return Server("starlette", "bare Starlette", lambda port, spec: _uvicorn("bench.starlette_app:app", port))
+    return Server(
+        "starlette", "bare Starlette", lambda port, spec: _uvicorn("bench.starlette_app:app", port)
+    )
 
 
 def _uvicorn(app: str, port: int) -> list[str]:
     return [
-        sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT), app, "--host", HOST,
-        "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-        "--lifespan", "off", "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(ROOT),
+        app,
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--lifespan",
+        "off",
+        "--log-level",
+        "warning",
     ]
 
 
@@ -122,15 +152,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def started(server: Server, spec: Path, probe: Mix, log: Path, timeout_s: float = 120.0
-            ) -> Iterator[Running]:
+def started(
+    server: Server, spec: Path, probe: Mix, log: Path, timeout_s: float = 120.0
+) -> Iterator[Running]:
     """Start `server`, wait for `probe` to answer 200, yield it, stop it."""
     port = free_port()
     with log.open("ab") as out:
         begin = time.perf_counter()
         process = subprocess.Popen(
-            server.argv(port, spec), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            cwd=ROOT, env={**os.environ, **server.env}, start_new_session=True,
+            server.argv(port, spec),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, **server.env},
+            start_new_session=True,
         )
     try:
         _wait_for_200(process, port, probe, timeout_s, log)
@@ -139,8 +175,9 @@ def started(server: Server, spec: Path, probe: Mix, log: Path, timeout_s: float 
         stop(process)
 
 
-def _wait_for_200(process: subprocess.Popen[bytes], port: int, probe: Mix, timeout_s: float,
-                  log: Path) -> None:
+def _wait_for_200(
+    process: subprocess.Popen[bytes], port: int, probe: Mix, timeout_s: float, log: Path
+) -> None:
     deadline = time.perf_counter() + timeout_s
     status = None
     while time.perf_counter() < deadline:

@@ -16,7 +16,10 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 
 def count_operations(document: dict[str, Any]) -> int:
     return sum(
-        1 for item in document.get("paths", {}).values() for method in item if method in HTTP_METHODS
+        1
+        for item in document.get("paths", {}).values()
+        for method in item
+        if method in HTTP_METHODS
     )
 
 

@@ -71,8 +71,10 @@ def test_scaled_spec_has_ten_times_the_operations_with_unique_ids() -> None:
     base = specs.count_operations(document)
     bigger = specs.scaled(document, 10)
     ids = [
-        op["operationId"] for item in bigger["paths"].values()
-        for method, op in item.items() if method in specs.HTTP_METHODS
+        op["operationId"]
+        for item in bigger["paths"].values()
+        for method, op in item.items()
+        if method in specs.HTTP_METHODS
     ]
     assert specs.count_operations(bigger) == len(ids) == 10 * base
     assert len(set(ids)) == len(ids)
@@ -80,10 +82,20 @@ def test_scaled_spec_has_ten_times_the_operations_with_unique_ids() -> None:
 
 
 def _round(rps: float, p99: float, startup: float = 0.5) -> dict[str, Any]:
-    level = {"rps": rps, "p50_ms": p99 / 4, "p99_ms": p99, "requests": 1, "bad_status": 0,
-             "socket_errors": 0}
-    return {"startup_s": startup, "idle_rss_kb": 60 * 1024, "loaded_rss_kb": 70 * 1024,
-            "mixes": {"a": {"status": 200, "c1": level, "c50": level}}}
+    level = {
+        "rps": rps,
+        "p50_ms": p99 / 4,
+        "p99_ms": p99,
+        "requests": 1,
+        "bad_status": 0,
+        "socket_errors": 0,
+    }
+    return {
+        "startup_s": startup,
+        "idle_rss_kb": 60 * 1024,
+        "loaded_rss_kb": 70 * 1024,
+        "mixes": {"a": {"status": 200, "c1": level, "c50": level}},
+    }
 
 
 def test_medians_ratios_and_targets_follow_the_issue() -> None:
@@ -104,15 +116,28 @@ def test_medians_ratios_and_targets_follow_the_issue() -> None:
 
 
 def test_markdown_shows_every_server_and_marks_missed_targets() -> None:
-    summary = {"mock": report.summarize([_round(900, 20)]),
-               "prism": report.summarize([_round(1000, 10)])}
+    summary = {
+        "mock": report.summarize([_round(900, 20)]),
+        "prism": report.summarize([_round(1000, 10)]),
+    }
     result = {
-        "machine": {"date": "d", "cores": 2, "cpu": "cpu", "ram_gb": 1, "kernel": "k",
-                    "python": "3", "uvicorn": "u", "prism": "5", "wrk": "wrk"},
+        "machine": {
+            "date": "d",
+            "cores": 2,
+            "cpu": "cpu",
+            "ram_gb": 1,
+            "kernel": "k",
+            "python": "3",
+            "uvicorn": "u",
+            "prism": "5",
+            "wrk": "wrk",
+        },
         "settings": {"rounds": 1, "duration_s": 1, "warmup_s": 0},
         "titles": {"mock": "this mock", "prism": "Prism"},
-        "summary": summary, "ratios": report.ratios(summary),
-        "targets": report.targets(summary, {}), "scale": {},
+        "summary": summary,
+        "ratios": report.ratios(summary),
+        "targets": report.targets(summary, {}),
+        "scale": {},
     }
     text = report.markdown(result)
     assert "| this mock |" in text and "| Prism |" in text
