@@ -76,9 +76,15 @@ class _CachedValidationOperation(RequestValidationOperation):  # type: ignore[mi
             security_query_params=self.security_query_params,
         )
         self._body_validators: dict[tuple[str, str], Any] = {}
+        # Nothing to check when every parameter accepts any string and none can be missing
+        # (producer-token's `id` and optional header, say): skip building a request to check it.
+        self._params_always_valid = not self.strict_validation and all(
+            _accepts_any_string(p) for p in operation.parameters
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self._parameters.validate(scope)
+        if not self._params_always_valid:
+            self._parameters.validate(scope)
         if self._has_body:
             mime_type, encoding = self.extract_content_type(scope["headers"])
             validator = self._body_validators.get((mime_type, encoding))
@@ -105,6 +111,17 @@ class _CachedValidationOperation(RequestValidationOperation):  # type: ignore[mi
             )
         self._body_validators[(mime_type, encoding)] = validator
         return validator
+
+
+_NEUTRAL_KEYS = {"type", "example", "examples", "description", "title", "x-reconstructed"}
+
+
+def _accepts_any_string(param: dict[str, Any]) -> bool:
+    """A path parameter, or an optional one, whose schema is a bare `type: string`: every value
+    the router can hand over is valid, so validating it can only say yes."""
+    schema = param.get("schema", {})
+    bare_string = schema.get("type") == "string" and set(schema) <= _NEUTRAL_KEYS
+    return bare_string and (param.get("in") == "path" or not param.get("required", False))
 
 
 class _CachingValidationAPI(RequestValidationAPI):  # type: ignore[misc]

@@ -135,3 +135,15 @@ def test_bad_admin_calls_are_refused_in_the_envelope(
 def test_malformed_admin_json_is_400(http: httpx.Client) -> None:
     response = http.put("/__mock/video", content=b"{", headers={"Content-Type": "application/json"})
     assert (response.status_code, response.json()["code"]) == (400, "INVALID_INPUT")
+
+
+def test_curl_style_form_body_is_read_as_json(http: httpx.Client) -> None:
+    moved = http.post(
+        "/__mock/clock",
+        content=b'{"advance": 5}',
+        headers={
+            "X-Mock-Namespace": "qa-curl",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    assert data(moved)["frozen"] is True

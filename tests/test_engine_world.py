@@ -41,3 +41,18 @@ def test_demand_answers_in_the_success_envelope(lx: Lx) -> None:
     assert response.status_code == 200
     assert set(body) == {"statusCode", "message", "data", "timestamp"}
     assert isinstance(body["data"], list)
+
+
+def test_quickstart_answers_are_the_documented_ones_with_the_default_world(lx: Lx) -> None:
+    """README's quickstart: producer-token for the demo LIVE session, as `make serve` runs it."""
+    path = f"/sessions/{LIVE}/producer-token"
+    token = lx.call("GET", path, OPERATOR)
+    assert token.status_code == 200
+    assert token.json()["data"] == {
+        "videoBackendRef": "6a7aab6e273b40251e8ee72d7ca05719",
+        "whipUrl": "https://customer-CODE.cloudflarestream.com/UID/webRTC",
+    }
+    conflict = lx.call("GET", path, OPERATOR, headers={"Prefer": "code=409"})
+    assert (conflict.status_code, conflict.json()["code"]) == (409, "INVALID_STATE")
+    anonymous = lx.call("GET", path, None)
+    assert (anonymous.status_code, anonymous.json()["code"]) == (401, "NOT_AUTHENTICATED")

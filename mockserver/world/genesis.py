@@ -107,7 +107,7 @@ def _session(store: Store, item: dict[str, Any], now: float) -> Session:
     )
     if "startedAgoSeconds" in item:
         s.started_at = now - item["startedAgoSeconds"]
-        s.video = video.open_input(store, s, s.started_at)
+        s.video = video.open_input(store, s, s.started_at, item.get("video"))
     if "endedAgoSeconds" in item:
         s.ended_at = now - item["endedAgoSeconds"]
     s.windows = [

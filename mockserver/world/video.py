@@ -36,8 +36,13 @@ FRAME_JPEG = base64.b64decode(
 )
 
 
-def open_input(store: Store, s: Session, now: float) -> Video:
-    """A Cloudflare live input for the session: the operator publishes (WHIP), viewers play."""
+def open_input(store: Store, s: Session, now: float, given: dict[str, str] | None = None) -> Video:
+    """A Cloudflare live input for the session: the operator publishes (WHIP), viewers play.
+    A fixture may name it (the demo LIVE session uses the spec's own example values)."""
+    if given is not None:
+        video = Video(given["ref"], given["whipUrl"], given["whepUrl"], now)
+        store.inputs[video.ref] = s.id
+        return video
     uid, secret = store.hex(16), store.hex(16)
     base = f"https://customer-{store.rules.customer_code}.cloudflarestream.com"
     video = Video(uid, f"{base}/{secret}k{uid}/webRTC/publish", f"{base}/{uid}/webRTC/play", now)
