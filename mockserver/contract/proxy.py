@@ -118,7 +118,7 @@ class ViolationLog:
         return "\n".join([head, *rows])
 
 
-class _Request:
+class OpenAPIRequest:
     """openapi-core's view of the request the client sent."""
 
     def __init__(self, method: str, url: str, headers: dict[str, str], body: bytes) -> None:
@@ -140,7 +140,7 @@ class _Request:
         )
 
 
-class _Response:
+class OpenAPIResponse:
     def __init__(self, status: int, headers: dict[str, str], data: bytes) -> None:
         self.status_code = status
         self.content_type = headers.get("content-type", "")
@@ -157,7 +157,7 @@ class Validator:
         self.openapi = OpenAPI.from_dict({**self.document, "servers": [{"url": "/"}]})
         self.finder = APICallPathFinder(self.openapi.spec)
 
-    def check(self, request: _Request, response: _Response) -> list[Violation]:
+    def check(self, request: OpenAPIRequest, response: OpenAPIResponse) -> list[Violation]:
         operation_id = self._operation_id(request)
 
         def violation(direction: str, reason: str) -> Violation:
@@ -187,14 +187,14 @@ class Validator:
         ]
         return found
 
-    def _operation_id(self, request: _Request) -> str | None:
+    def _operation_id(self, request: OpenAPIRequest) -> str | None:
         try:
             found = self.finder.find(request.method, request.host_url + request.path)
         except Exception:  # any "not found" of openapi-core: no operation to name
             return None
         return str((found.operation / "operationId").read_str())
 
-    def _envelope_problems(self, operation_id: str, response: _Response) -> list[str]:
+    def _envelope_problems(self, operation_id: str, response: OpenAPIResponse) -> list[str]:
         document, status = self.document, response.status_code
         raw = self.spec.operations[operation_id].raw
         wanted = checks.envelopes(document)
@@ -272,10 +272,12 @@ def _violations(
     validator: Validator, request: Request, body: bytes, reply: httpx.Response, raw: bytes
 ) -> list[Violation]:
     headers = dict(request.headers.items())
-    checked = _Request(request.method, str(request.url), headers, body)
+    checked = OpenAPIRequest(request.method, str(request.url), headers, body)
     try:
         decoded = httpx.Response(reply.status_code, headers=reply.headers, content=raw).content
-        return validator.check(checked, _Response(reply.status_code, dict(reply.headers), decoded))
+        return validator.check(
+            checked, OpenAPIResponse(reply.status_code, dict(reply.headers), decoded)
+        )
     except Exception as exc:  # the proxy must forward whatever happens while it judges
         return [
             Violation(
