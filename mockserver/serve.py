@@ -36,6 +36,7 @@ def banner(app: MockApp) -> str:
         f"  spec      {base}/openapi.json    Swagger UI {base}/ui/",
         "  choose    Prefer: code=409 | example=NAME | dynamic=true  (or ?__code= &__example= &__dynamic=)",
         f"  scenarios X-Mock-Scenario: NAME (or ?__scenario=NAME); known: {scenarios}",
+        f"  admin     {base}/__mock  (scenarios on/off, reset, clock; X-Mock-Namespace: NAME)",
     ]
     if s.scenario:
         lines.append(f"  active    scenario '{s.scenario}' applies to every request")
