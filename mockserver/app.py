@@ -273,7 +273,8 @@ async def _send(send: Send, reply: Reply) -> None:
 
 
 class BodyLimitMiddleware:
-    """Refuses bodies over 1 MiB (declared or streamed) before anything buffers them."""
+    """Refuses bodies over 1 MiB (declared or streamed) before anything buffers them, and hands
+    a chunked body on with its length (connexion takes a body without Content-Length for none)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -282,10 +283,27 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
                 raise _too_large()
-        await self.app(scope, _limited(receive), send)
+            chunked = chunked or name == b"transfer-encoding"
+        if not chunked:  # the HTTP parser stops at the declared length (or at none)
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(_limited(receive))
+        headers = [(k, v) for k, v in scope["headers"] if k != b"transfer-encoding"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # after the body: the disconnect, when it comes
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app({**scope, "headers": headers}, replay, send)
 
 
 def _limited(receive: Receive) -> Receive:

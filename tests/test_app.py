@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -330,3 +331,29 @@ def test_a_body_sent_to_an_operation_without_one_is_ignored(client: httpx.Client
         headers={**AUTH, "Content-Type": "application/json"},
     )
     assert response.status_code == 200
+
+
+def test_a_chunked_body_over_one_mebibyte_is_400_too(client: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"lat": 4.7, "pad": "'
+        for _ in range(20):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = client.post(
+        "/api/v1/sessions", content=chunks(), headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert response.request.headers.get("transfer-encoding") == "chunked"
+    assert response.status_code == 400
+    assert "1 MiB" in str(error_of(response)["detail"])
+
+
+def test_a_chunked_body_is_read_like_any_other(client: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"lat": 4.71, "lng": -74.07, '
+        yield b'"maxDurationSeconds": 600}'
+
+    response = client.post(
+        "/api/v1/sessions", content=chunks(), headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
