@@ -5,7 +5,7 @@ QA engineer and the frontend developer who cannot restart it or set headers.
     PUT  /__mock/scenario         {"name": "video-outage" | null}        scenario on/off
     POST /__mock/reset            the namespace's world starts again from the fixture
     GET  /__mock/clock            the namespace's clock
-    POST /__mock/clock            {"freeze": true, "advance": 30, "unfreeze": true}
+    POST /__mock/clock            {"advance": 30} moves it on; {"freeze": true}, {"unfreeze": true}
     PUT  /__mock/autopilot        {"workspaceId": "…", "on": false}     a simulated supplier
     PUT  /__mock/video            {"available": false}                  the video backend
 
@@ -24,6 +24,7 @@ from mockserver.engine import EVERYONE, MOCK_STATUS, Engine
 from mockserver.errors import ApiError
 
 PREFIX = "/__mock"
+MAX_ADVANCE_S = 10 * 365 * 24 * 3600  # ten years: any further and dates stop being dates
 Action = Callable[["Admin", Call], Any]
 
 
@@ -73,16 +74,23 @@ class Admin:
     def clock(self, call: Call) -> dict[str, Any]:
         clock = self._worlds().get(call.namespace).clock
         if call.method == "POST":
-            body = _object(call)
-            if body.get("unfreeze"):
-                clock.unfreeze()
-            if body.get("freeze") or ("advance" in body and not clock.frozen):
-                clock.freeze()
+            body = _object(call, allowed={"freeze", "unfreeze", "advance"})
+            for flag in ("freeze", "unfreeze"):
+                if not isinstance(body.get(flag, False), bool):
+                    raise _bad(f"'{flag}' must be true or false")
             advance = body.get("advance", 0)
-            if not isinstance(advance, int | float) or isinstance(advance, bool) or advance < 0:
-                raise _bad("'advance' must be a number of seconds, 0 or more")
+            if (
+                not isinstance(advance, int | float)
+                or isinstance(advance, bool)
+                or not 0 <= advance <= MAX_ADVANCE_S
+            ):
+                raise _bad(f"'advance' must be a number of seconds from 0 to {MAX_ADVANCE_S}")
+            if body.get("freeze"):
+                clock.freeze()
             if advance:
                 clock.advance(float(advance))
+            if body.get("unfreeze"):
+                clock.unfreeze()
         return {"namespace": call.namespace, "now": iso(clock.now()), "frozen": clock.frozen}
 
     def autopilot(self, call: Call) -> dict[str, Any]:
@@ -125,11 +133,14 @@ ACTIONS: dict[tuple[str, str], Action] = {
 }
 
 
-def _object(call: Call) -> dict[str, Any]:
+def _object(call: Call, allowed: set[str] | None = None) -> dict[str, Any]:
     if call.body is None:
         return {}
     if not isinstance(call.body, dict):
         raise _bad("the body must be a JSON object")
+    unknown = sorted(set(call.body) - allowed) if allowed is not None else []
+    if unknown:
+        raise _bad(f"unknown field(s) {unknown}; this call takes {sorted(allowed or ())}")
     return call.body
 
 

@@ -209,7 +209,12 @@ def _load_worlds(settings: Settings, spec: spec_files.Spec) -> Any:
     except ImportError:  # the stateful world is optional for other specs
         return None
     if not fixture.is_file():
-        return None
+        if settings.world == Settings.world:
+            return None  # a scenarios folder without the default world: serve from the spec
+        known = sorted(p.stem for p in fixture.parent.glob("*.yaml")) or ["none"]
+        raise scenario_files.ScenarioError(
+            fixture, "--world", f"no such world; known: {', '.join(known)}"
+        )
     return Worlds(spec, fixture, seed=settings.seed)
 
 
@@ -358,6 +363,8 @@ def as_api_error(exc: Exception, method: str, path: str) -> ApiError:
         return exc
     if isinstance(exc, UnicodeDecodeError):
         return invalid_input("body: not valid UTF-8")
+    if isinstance(exc, RecursionError):
+        return invalid_input("body: nested too deeply")
     if isinstance(exc, ProblemException):
         return _from_problem(exc)
     if isinstance(exc, HTTPException):

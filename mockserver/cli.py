@@ -47,13 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser("serve", help="serve the mock")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=4010)
+    serve.add_argument("--port", type=_port, default=4010)
     serve.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="OpenAPI 3.0 document")
     serve.add_argument(
         "--scenarios",
         type=Path,
-        default=DEFAULT_SCENARIOS,
-        help="folder of scenario YAML files (worlds in its worlds/ sub-folder)",
+        help="folder of scenario YAML files, worlds in its worlds/ sub-folder (default: the "
+        "project's scenarios/ with the project's spec, none with another spec)",
     )
     serve.add_argument("--scenario", help="apply this scenario to every request")
     serve.add_argument(
@@ -71,10 +71,20 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.set_defaults(func=_serve)
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1-65535)")
+    return int(text)
+
+
 def _settings(args: argparse.Namespace) -> Settings:
+    # The Luxxon scenarios and world belong to the Luxxon spec: another spec starts without them.
+    scenarios = args.scenarios
+    if scenarios is None and args.spec.resolve() == DEFAULT_SPEC.resolve():
+        scenarios = DEFAULT_SCENARIOS
     return Settings(
         spec_path=args.spec,
-        scenarios_dir=args.scenarios,
+        scenarios_dir=scenarios,
         scenario=args.scenario,
         world=None if args.world == "none" else args.world,
         seed=args.seed,

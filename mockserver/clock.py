@@ -30,25 +30,32 @@ def iso_now() -> str:
 
 
 class Clock:
-    """Real time unless frozen; `advance` moves a frozen clock (and only a frozen one)."""
+    """Real time, possibly moved forward, possibly frozen. Moving it never goes back: advancing a
+    running clock shifts it, and unfreezing resumes from the frozen instant."""
 
     def __init__(self, frozen_at: float | None = None) -> None:
         self._frozen_at = frozen_at
+        self._offset = 0.0  # seconds ahead of real time while running
 
     @property
     def frozen(self) -> bool:
         return self._frozen_at is not None
 
     def now(self) -> float:
-        return self._frozen_at if self._frozen_at is not None else time.time()
+        return self._frozen_at if self._frozen_at is not None else time.time() + self._offset
 
     def freeze(self, at: float | None = None) -> None:
-        self._frozen_at = time.time() if at is None else at
+        self._frozen_at = self.now() if at is None else at
 
     def unfreeze(self) -> None:
-        self._frozen_at = None
+        if self._frozen_at is not None:
+            self._offset = self._frozen_at - time.time()
+            self._frozen_at = None
 
     def advance(self, seconds: float) -> None:
-        if self._frozen_at is None:
-            raise RuntimeError("only a frozen clock can be moved; call freeze() first")
-        self._frozen_at += seconds
+        if seconds < 0:
+            raise ValueError("a clock only moves forward")
+        if self._frozen_at is not None:
+            self._frozen_at += seconds
+        else:
+            self._offset += seconds

@@ -8,7 +8,7 @@ from typing import Any
 
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.routing import RoutingMiddleware, _scope
-from starlette.routing import Mount
+from starlette.routing import Mount, Router
 from starlette.types import Receive, Scope, Send
 
 MAX_ROUTES = 4096  # distinct (method, path) pairs remembered; fuzzers make many, clients few
@@ -21,8 +21,11 @@ class CachedRoutingMiddleware(RoutingMiddleware):  # type: ignore[misc]
 
     def add_api(self, *args: Any, **kwargs: Any) -> None:
         super().add_api(*args, **kwargs)
+        self.router.redirect_slashes = False  # /sessions/ is no operation: 404, not a 307
         for route in self.router.routes:
             if isinstance(route, Mount):
+                if isinstance(route.app, Router):
+                    route.app.redirect_slashes = False
                 # The mount's `{path:path}` is `.*`, which stops at a newline: a path parameter
                 # holding %0A would match no operation. Let it match every character.
                 route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import socket
 import sys
 
 import uvicorn
@@ -50,6 +51,15 @@ def serve(settings: Settings, *, access_log: bool = False) -> int:
     app = build(settings)
     if isinstance(app, str):
         print(f"mockserver: {app}", file=sys.stderr)
+        return EXIT_USAGE
+    try:  # say so now, in one line, rather than after the banner in uvicorn's words
+        with socket.create_server((settings.host, settings.port)):
+            pass
+    except OSError as exc:
+        print(
+            f"mockserver: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     print(banner(app), flush=True)
     # Everything built so far lives as long as the process: keep it out of the collector's

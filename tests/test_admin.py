@@ -138,12 +138,39 @@ def test_malformed_admin_json_is_400(http: httpx.Client) -> None:
 
 
 def test_curl_style_form_body_is_read_as_json(http: httpx.Client) -> None:
-    moved = http.post(
-        "/__mock/clock",
-        content=b'{"advance": 5}',
-        headers={
-            "X-Mock-Namespace": "qa-curl",
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
+    space = {"X-Mock-Namespace": "qa-curl", "Content-Type": "application/x-www-form-urlencoded"}
+    before = data(http.get("/__mock/clock", headers=space))["now"]
+    moved = data(http.post("/__mock/clock", content=b'{"advance": 3600}', headers=space))
+    assert moved["now"] > before and moved["frozen"] is False
+
+
+def test_advancing_a_running_clock_keeps_it_running_and_unfreezing_never_goes_back(
+    http: httpx.Client,
+) -> None:
+    space = {"X-Mock-Namespace": "qa-offset"}
+    frozen = data(http.post("/__mock/clock", json={"freeze": True, "advance": 600}, headers=space))
+    assert frozen["frozen"] is True
+    resumed = data(http.post("/__mock/clock", json={"unfreeze": True}, headers=space))
+    assert resumed["frozen"] is False and resumed["now"] >= frozen["now"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"advance": 1e300},
+        {"advance": 1e12},
+        {"unfreeze": "yes"},
+        {"freeze": "2026-12-01"},
+        {"foo": 1},
+    ],
+)
+def test_a_clock_call_it_cannot_carry_out_is_refused_and_the_world_keeps_serving(
+    http: httpx.Client, body: dict[str, Any]
+) -> None:
+    space = {"X-Mock-Namespace": "qa-clock-bad"}
+    response = http.post("/__mock/clock", json=body, headers=space)
+    assert (response.status_code, response.json()["code"]) == (422, "MOCK_BAD_ADMIN_REQUEST")
+    wallet = http.get(
+        "/api/v1/wallet", headers={**space, "Authorization": f"Bearer {CONSUMER_KEY}"}
     )
-    assert data(moved)["frozen"] is True
+    assert wallet.status_code == 200

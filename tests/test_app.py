@@ -357,3 +357,17 @@ def test_a_chunked_body_is_read_like_any_other(client: httpx.Client) -> None:
         "/api/v1/sessions", content=chunks(), headers={**AUTH, "Content-Type": "application/json"}
     )
     assert response.status_code == 200, response.text
+
+
+def test_a_trailing_slash_is_404_in_the_envelope_not_a_redirect(client: httpx.Client) -> None:
+    response = client.get("/api/v1/sessions/", headers=AUTH)
+    assert (response.status_code, error_of(response)["code"]) == (404, "NOT_FOUND")
+
+
+def test_a_body_nested_too_deeply_is_400_not_500(client: httpx.Client) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    response = client.post(
+        "/api/v1/sessions", content=deep, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert (response.status_code, error_of(response)["code"]) == (400, "INVALID_INPUT")
+    assert client.get("/api/v1/health").status_code == 200

@@ -103,3 +103,49 @@ def test_spec_that_breaks_openapi_names_where(tmp_path: Path) -> None:
     line = result.stderr.strip()
     assert len(line.splitlines()) == 1
     assert "paths//api/v1/health/get/responses/200" in line and "not valid OpenAPI 3.0" in line
+
+
+def test_an_unknown_world_is_exit_2_naming_the_known_ones() -> None:
+    result = run("serve", "--world", "bogus")
+    assert result.returncode == 2
+    assert "no such world" in result.stderr and "default" in result.stderr
+
+
+def test_a_port_out_of_range_is_refused_by_the_parser() -> None:
+    result = run("serve", "--port", "99999")
+    assert result.returncode == 2 and "not a TCP port" in result.stderr
+
+
+def test_a_busy_port_is_one_line_and_exit_2() -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        result = run("serve", "--port", str(port))
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "mockserver: Luxxon" not in result.stdout
+
+
+def test_another_spec_serves_without_the_luxxon_scenarios_and_world() -> None:
+    port = free_port()
+    spec = Path(__file__).parent / "specs" / "petstore.json"
+    process = subprocess.Popen(
+        [PYTHON, "-m", "mockserver", "serve", "--port", str(port), "--spec", str(spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                pets = httpx.get(f"http://127.0.0.1:{port}/v2/pets/p-1", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None, process.stderr
+                time.sleep(0.1)
+        assert pets.json() == {"id": "p-1", "name": "Rex", "tag": "dog"}
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)

@@ -370,3 +370,38 @@ def test_mock_passes_its_own_contract(seed: int) -> None:
     assert result.passed, render(result)
     assert not result.errors, render(result)
     assert len(result.operations) == len(spec.load(DEFAULT_SPEC).operations)
+
+
+def test_a_run_in_its_own_namespace_leaves_the_shared_world_alone() -> None:
+    import httpx
+
+    from mockserver.app import create_app
+    from mockserver.settings import Settings
+    from tests.conftest import LiveServer
+
+    live = "/api/v1/sessions/b1e2f3a4-5b6c-7d8e-9f0a-1b2c3d4e5f6a"
+    with LiveServer(create_app(Settings())) as server:
+        result = run(
+            ContractOptions(
+                base_url=server.url,
+                seed=3,
+                max_examples=3,
+                tokens=BOTH_KEYS,
+                operations=["Sessions"],
+                headers={"X-Mock-Namespace": "ci-job-1"},
+            )
+        )
+        assert result.passed, render(result)
+        worlds = server.app.worlds
+        assert "ci-job-1" in worlds.namespaces()
+        shared = httpx.get(server.url + live, headers={"Authorization": f"Bearer {CONSUMER_KEY}"})
+        assert shared.json()["data"]["state"] == "LIVE"
+        assert len(worlds.get("default").store.sessions) < len(
+            worlds.get("ci-job-1").store.sessions
+        )
+
+
+def test_header_option_needs_a_name_and_a_colon(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["contract", "--base-url", "http://127.0.0.1:9", "--header", "no-colon"])
+    assert code == 2
+    assert "write it as 'Name: value'" in capsys.readouterr().err

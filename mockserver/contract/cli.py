@@ -40,6 +40,14 @@ def add_contract_parser(subparsers: Subparsers) -> None:
         metavar="[ROLE=]KEY",
         help="bearer key; repeat with operator=KEY to reach operator-only steps",
     )
+    contract.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="send this header on every call; against the mock, 'X-Mock-Namespace: ci-$JOB' "
+        "keeps the run in a world of its own",
+    )
     contract.add_argument("--seed", type=int, help="same seed, same requests")
     contract.add_argument(
         "--max-examples",
@@ -78,6 +86,7 @@ def run_contract(args: argparse.Namespace) -> int:
             tokens=profile.parse_tokens(
                 args.token or _tokens_from_env(profile.token_env, os.environ)
             ),
+            headers=_headers(args.header),
             seed=args.seed,
             max_examples=args.max_examples,
             operations=[
@@ -99,6 +108,18 @@ def run_contract(args: argparse.Namespace) -> int:
     if result.findings:
         return EXIT_FAILURES
     return EXIT_TOOL_ERROR if result.errors else EXIT_OK
+
+
+def _headers(values: list[str]) -> dict[str, str]:
+    from mockserver.contract.errors import ToolError
+
+    headers = {}
+    for value in values:
+        name, sep, content = value.partition(":")
+        if not sep or not name.strip():
+            raise ToolError(f"--header {value!r}: write it as 'Name: value'")
+        headers[name.strip()] = content.strip()
+    return headers
 
 
 def _tokens_from_env(names: Mapping[str, str], environ: Mapping[str, str]) -> list[str]:

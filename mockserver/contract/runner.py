@@ -80,6 +80,7 @@ class ContractOptions:
     reports: Sequence[ReportFile] = ()
     workers: int = 1
     request_timeout: float = 10.0
+    headers: Mapping[str, str] = field(default_factory=dict)  # sent on every call, e.g. a namespace
     app: Any = None  # an ASGI app to call in-process instead of over the network
     profile: Profile | None = None  # None: the Luxxon profile next to this module
 
@@ -241,6 +242,8 @@ def _config(
         "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
         "operations": operations,
     }
+    if options.headers:
+        data["headers"] = dict(options.headers)
     if not inference:  # the profile's links say which calls chain; guessed ones would blur that
         data["phases"] = {"stateful": {"inference": {"algorithms": []}}}
     try:
