@@ -60,34 +60,44 @@ def test_scenarios_command_lists_the_shipped_ones() -> None:
     assert "video-outage" in result.stdout and "expired-credentials" in result.stdout
 
 
-def test_serve_prints_how_to_use_it_and_stops_on_ctrl_c() -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [PYTHON, "-m", "mockserver", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+class Serving:
+    """`mockserver serve` as a user runs it, in a process of its own, on a free port."""
+
+    def __init__(self, *args: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "mockserver", "serve", "--port", str(self.port), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def wait_for(self, path: str) -> httpx.Response:
         deadline = time.monotonic() + 30
         while True:
             try:
-                if (
-                    httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code
-                    == 200
-                ):
-                    break
+                return httpx.get(self.url + path, timeout=1)
             except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and process.poll() is None, "server did not start"
-            time.sleep(0.1)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 0, err
-    assert f"http://127.0.0.1:{port}" in out
+                assert time.monotonic() < deadline and self.process.poll() is None, "no server"
+                time.sleep(0.1)
+
+    def stop(self) -> tuple[str, str]:
+        """Ctrl-C, then what it printed."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.communicate(timeout=20)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+
+
+def test_serve_prints_how_to_use_it_and_stops_on_ctrl_c() -> None:
+    server = Serving()
+    assert server.wait_for("/api/v1/health").status_code == 200
+    out, err = server.stop()
+    assert server.process.returncode == 0, err
+    assert server.url in out
     assert "35 operations" in out
     assert "Prefer: code=" in out and "X-Mock-Scenario" in out
     assert "Traceback" not in err
@@ -128,24 +138,9 @@ def test_a_busy_port_is_one_line_and_exit_2() -> None:
 
 
 def test_another_spec_serves_without_the_luxxon_scenarios_and_world() -> None:
-    port = free_port()
-    spec = Path(__file__).parent / "specs" / "petstore.json"
-    process = subprocess.Popen(
-        [PYTHON, "-m", "mockserver", "serve", "--port", str(port), "--spec", str(spec)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server = Serving("--spec", str(Path(__file__).parent / "specs" / "petstore.json"))
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                pets = httpx.get(f"http://127.0.0.1:{port}/v2/pets/p-1", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and process.poll() is None, process.stderr
-                time.sleep(0.1)
+        pets = server.wait_for("/v2/pets/p-1")
         assert pets.json() == {"id": "p-1", "name": "Rex", "tag": "dog"}
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=20)
+        server.stop()

@@ -101,11 +101,17 @@ def get(ctx: Ctx) -> Reply:
 
 
 # matching ---------------------------------------------------------------------------------------
-def dispatch(ctx: Ctx) -> Reply:
+def _consumers(ctx: Ctx) -> Session:
+    """The session, for a step only its consumer may take (dispatch, cancel)."""
     p, ws, s, side = _party(ctx)
     if side != CONSUMER:
         raise ApiError(403, "NOT_AUTHORIZED", detail="session:consumerOnly")
     auth.require_scope(ctx, p, ws, "sessions:create")
+    return s
+
+
+def dispatch(ctx: Ctx) -> Reply:
+    s = _consumers(ctx)
     if s.state != State.REQUESTED:
         raise _wrong_state(s, "REQUESTED")
     assign(ctx.store, s, _pick_supplier(ctx.store, s), ctx.now, dispatched=True)
@@ -240,14 +246,11 @@ def end(ctx: Ctx) -> Reply:
 
 
 def cancel(ctx: Ctx) -> Reply:
-    p, ws, s, side = _party(ctx)
-    if side != CONSUMER:
-        raise ApiError(403, "NOT_AUTHORIZED", detail="session:consumerOnly")
-    auth.require_scope(ctx, p, ws, "sessions:create")
+    s = _consumers(ctx)
     if s.state not in PRE_LIVE:
         raise _wrong_state(s, "REQUESTED or ASSIGNED")
     drop(ctx.store, s, ctx.now, State.CANCELLED)
-    return Reply(data=_view(ctx, s, side))
+    return Reply(data=_view(ctx, s, CONSUMER))
 
 
 def cancel_all(ctx: Ctx) -> Reply:
