@@ -47,7 +47,8 @@ from mockserver.errors import ApiError, invalid_input
 from mockserver.fake import Generator
 from mockserver.routing import CachedRoutingMiddleware
 from mockserver.settings import MAX_BODY_BYTES, Settings
-from mockserver.validation import VALIDATOR_MAP, CachingRequestValidationMiddleware
+from mockserver.validation import PARSED_BODY, VALIDATOR_MAP, CachingRequestValidationMiddleware
+from mockserver.world import Worlds
 
 log = logging.getLogger("mockserver")
 ROUTING = "connexion_routing"
@@ -200,14 +201,10 @@ def _swagger_ui(api: ConnexionMiddleware) -> SwaggerUIMiddleware:
     return docs
 
 
-def _load_worlds(settings: Settings, spec: spec_files.Spec) -> Any:
+def _load_worlds(settings: Settings, spec: spec_files.Spec) -> Worlds | None:
     if settings.world is None or settings.scenarios_dir is None:
         return None
     fixture = settings.scenarios_dir / "worlds" / f"{settings.world}.yaml"
-    try:
-        from mockserver.world import Worlds  # type: ignore[attr-defined,import-not-found]
-    except ImportError:  # the stateful world is optional for other specs
-        return None
     if not fixture.is_file():
         if settings.world == Settings.world:
             return None  # a scenarios folder without the default world: serve from the spec
@@ -223,7 +220,11 @@ async def _call(scope: Scope, receive: Receive, op_id: str, takes_body: bool = T
     query = dict(
         parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     )
-    body = await _read_body(receive)
+    if PARSED_BODY in scope:  # request validation parsed it already
+        body = scope[PARSED_BODY] if takes_body else None
+    else:
+        raw = await _read_body(receive)
+        body = _parse_json(raw) if takes_body else None
     cookies: dict[str, str] = {}
     if "cookie" in headers:
         jar: SimpleCookie = SimpleCookie()
@@ -241,7 +242,7 @@ async def _call(scope: Scope, receive: Receive, op_id: str, takes_body: bool = T
         headers=headers,
         cookies=cookies,
         # A body sent to an operation that takes none is ignored, as the API's framework does.
-        body=_parse_json(body) if takes_body else None,
+        body=body,
         namespace=namespace_of(headers, query),
     )
 

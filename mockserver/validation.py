@@ -138,6 +138,7 @@ class CachingRequestValidationMiddleware(RequestValidationMiddleware):  # type: 
     api_cls = _CachingValidationAPI
 
 
+PARSED_BODY = "mockserver.parsed_body"  # scope key: the JSON body as validation parsed it
 _MISSING = object()  # no body bytes at all; a literal JSON `null` is a body, and may be wrong
 
 
@@ -155,9 +156,11 @@ class OptionalBodyJSONValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         if not raw:
             return _MISSING
         try:
-            return json.loads(raw.decode(self._encoding))
+            body = json.loads(raw.decode(self._encoding))
         except json.JSONDecodeError as exc:
             raise BadRequestProblem(detail=str(exc)) from None
+        scope[PARSED_BODY] = body  # the value validated is the value used: parsed once
+        return body
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is _MISSING:

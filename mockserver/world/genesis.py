@@ -8,7 +8,15 @@ from typing import Any
 from mockserver.world import money, video
 from mockserver.world.fixture import Fixture, Rules
 from mockserver.world.keys import new_key
-from mockserver.world.model import Autopilot, Session, Settlement, SettleState, State, Workspace
+from mockserver.world.model import (
+    OPEN,
+    Autopilot,
+    Session,
+    Settlement,
+    SettleState,
+    State,
+    Workspace,
+)
 from mockserver.world.store import Store
 
 DEFAULT_WORKSPACE_AGE = 30 * 86_400.0
@@ -116,7 +124,7 @@ def _session(store: Store, item: dict[str, Any], now: float) -> Session:
     store.add_session(s)
     if s.operator_id is not None:
         store.workspaces[s.operator_id].sessions.append(s.id)
-    if state in (State.REQUESTED, State.ASSIGNED, State.LIVE):
+    if state in OPEN:
         _open(store, s)
     elif s.started_at is not None and s.ended_at is not None:  # ENDED, or EXPIRED after LIVE
         _settled(store, s, s.ended_at, now)

@@ -212,13 +212,19 @@ def frame(ctx: Ctx) -> Reply:
     return Reply(raw=video.FRAME_JPEG, content_type="image/jpeg")
 
 
-def viewer_token(ctx: Ctx) -> Reply:
-    p, ws, s, _ = _party(ctx)
-    auth.require_scope(ctx, p, ws, "sessions:read")
+def _streaming(ctx: Ctx, s: Session) -> Video:
+    """The live input of a LIVE session whose video backend is up (the token endpoints)."""
     if s.state != State.LIVE or s.video is None:
         raise _wrong_state(s, "LIVE")
     video.ensure_up(ctx.store, s)
-    return Reply(data={"videoBackendRef": s.video.ref, "whepUrl": s.video.whep_url})
+    return s.video
+
+
+def viewer_token(ctx: Ctx) -> Reply:
+    p, ws, s, _ = _party(ctx)
+    auth.require_scope(ctx, p, ws, "sessions:read")
+    live = _streaming(ctx, s)
+    return Reply(data={"videoBackendRef": live.ref, "whepUrl": live.whep_url})
 
 
 def producer_token(ctx: Ctx) -> Reply:
@@ -229,10 +235,8 @@ def producer_token(ctx: Ctx) -> Reply:
     if _side(s, ws) != OPERATOR:
         raise ApiError(403, "NOT_AUTHORIZED", detail="session:operatorOnly")
     auth.require_scope(ctx, p, ws, "sessions:operate")
-    if s.state != State.LIVE or s.video is None:
-        raise _wrong_state(s, "LIVE")
-    video.ensure_up(ctx.store, s)
-    return Reply(data={"videoBackendRef": s.video.ref, "whipUrl": s.video.whip_url})
+    live = _streaming(ctx, s)
+    return Reply(data={"videoBackendRef": live.ref, "whipUrl": live.whip_url})
 
 
 # the end ----------------------------------------------------------------------------------------
