@@ -27,7 +27,7 @@ from bench import load, report, servers, specs, world
 from bench.mixes import MIXES, PROBE, WORLD_WRITE, in_namespace, read_session
 
 SPEC = servers.ROOT / "openapi.json"
-SCENARIOS = servers.ROOT / "scenarios"
+SCENARIOS = servers.ROOT / "mockserver" / "luxxon" / "scenarios"
 RESULTS = servers.BENCH / "results"
 ALL_SERVERS = ("mock", "prism", "prism-quiet", "asgi", "starlette")
 LIMITS = ("asgi", "starlette")  # serve one static body: only mix (a) means anything for them

@@ -45,10 +45,10 @@ from mockserver.clock import iso_now
 from mockserver.engine import Engine, namespace_of
 from mockserver.errors import ApiError, invalid_input
 from mockserver.fake import Generator
+from mockserver.luxxon.world import Worlds
 from mockserver.routing import CachedRoutingMiddleware
 from mockserver.settings import MAX_BODY_BYTES, Settings
 from mockserver.validation import PARSED_BODY, VALIDATOR_MAP, CachingRequestValidationMiddleware
-from mockserver.world import Worlds
 
 log = logging.getLogger("mockserver")
 ROUTING = "connexion_routing"

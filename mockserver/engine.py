@@ -37,7 +37,7 @@ class World(Protocol):
 
 
 class Worlds(Protocol):
-    """One world per namespace (see `mockserver.world`)."""
+    """One world per namespace (see `mockserver.luxxon.world`)."""
 
     def get(self, namespace: str) -> World: ...
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC = ROOT / "openapi.json"
-DEFAULT_SCENARIOS = ROOT / "scenarios"
+PACKAGE = Path(__file__).resolve().parent
+DEFAULT_SPEC = PACKAGE / "luxxon" / "openapi.json"
+DEFAULT_SCENARIOS = PACKAGE / "luxxon" / "scenarios"
 MAX_BODY_BYTES = 1024 * 1024
 
 

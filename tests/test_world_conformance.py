@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from mockserver.world.handlers import HANDLERS
+from mockserver.luxxon.world.handlers import HANDLERS
 from tests.world_client import (
     ASSIGNED,
     CANCELLED,

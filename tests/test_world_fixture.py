@@ -10,9 +10,9 @@ import yaml
 
 from mockserver.app import create_app
 from mockserver.calls import Call
+from mockserver.luxxon.world import FixtureError, Worlds
+from mockserver.luxxon.world.fixture import load, parse
 from mockserver.settings import DEFAULT_SCENARIOS, Settings
-from mockserver.world import FixtureError, Worlds
-from mockserver.world.fixture import load, parse
 from tests.world_client import SPEC
 
 DEFAULT = DEFAULT_SCENARIOS / "worlds" / "default.yaml"

@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.settings import ROOT
 from tests.world_client import (
     SPEC,
     Lx,
@@ -27,6 +26,7 @@ from tests.world_client import (
     lx_fixture,  # noqa: F401 - provides the `lx` fixture
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "README.md").read_text(encoding="utf-8")
 POLL_LIMIT = 60
 

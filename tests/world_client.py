@@ -17,8 +17,8 @@ import pytest
 
 from mockserver import spec as spec_files
 from mockserver.app import create_app
+from mockserver.luxxon.world import World
 from mockserver.settings import DEFAULT_SPEC, Settings
-from mockserver.world import World
 from tests.conformance import assert_conforms
 from tests.conftest import LiveServer
 

@@ -6,8 +6,8 @@ import math
 
 from mockserver.calls import Reply
 from mockserver.errors import ApiError
-from mockserver.world import auth, money, views
-from mockserver.world.context import Ctx
+from mockserver.luxxon.world import auth, money, views
+from mockserver.luxxon.world.context import Ctx
 
 
 def quote(ctx: Ctx) -> Reply:

@@ -8,7 +8,7 @@ from typing import Any
 
 from mockserver.calls import Call, Reply
 from mockserver.errors import ApiError
-from mockserver.world.store import Store
+from mockserver.luxxon.world.store import Store
 
 CONSISTENCY_HEADER = "X-Lx-Consistency-Token"
 # What JavaScript's String.prototype.trim() strips (WhiteSpace and LineTerminator), the trim of a

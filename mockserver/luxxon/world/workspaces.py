@@ -11,9 +11,9 @@ from typing import Any
 
 from mockserver.calls import Reply
 from mockserver.errors import ApiError
-from mockserver.world import auth, signin, views
-from mockserver.world.context import Ctx, field, number_in, trimmed
-from mockserver.world.model import State, Workspace
+from mockserver.luxxon.world import auth, signin, views
+from mockserver.luxxon.world.context import Ctx, field, number_in, trimmed
+from mockserver.luxxon.world.model import State, Workspace
 
 SLUG_RE = re.compile(r"^[a-z0-9-]{3,40}$")
 ROLES = ("CONSUMER", "SUPPLIER")

@@ -16,11 +16,11 @@ from typing import Any
 
 from mockserver.calls import Reply
 from mockserver.errors import ApiError
-from mockserver.world import auth, money, video, views
-from mockserver.world.context import Ctx, field, number_in, whole
-from mockserver.world.model import PRE_LIVE, Session, State, Video, Workspace
-from mockserver.world.store import Store
-from mockserver.world.workspaces import covers
+from mockserver.luxxon.world import auth, money, video, views
+from mockserver.luxxon.world.context import Ctx, field, number_in, whole
+from mockserver.luxxon.world.model import PRE_LIVE, Session, State, Video, Workspace
+from mockserver.luxxon.world.store import Store
+from mockserver.luxxon.world.workspaces import covers
 
 CONSUMER, OPERATOR = "consumer", "operator"
 

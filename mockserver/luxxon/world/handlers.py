@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mockserver.calls import Reply
-from mockserver.world import keys, sessions, signin, video, wallet, workspaces
-from mockserver.world.context import Ctx
+from mockserver.luxxon.world import keys, sessions, signin, video, wallet, workspaces
+from mockserver.luxxon.world.context import Ctx
 
 Handler = Callable[[Ctx], Reply]
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockserver.errors import ApiError
-from mockserver.world.context import Ctx
-from mockserver.world.model import READ_SCOPES, ApiKey, Workspace
-from mockserver.world.store import Store
+from mockserver.luxxon.world.context import Ctx
+from mockserver.luxxon.world.model import READ_SCOPES, ApiKey, Workspace
+from mockserver.luxxon.world.store import Store
 
 COOKIE = "lx_session"
 _COOKIE_ATTRS = "Path=/; HttpOnly; SameSite=Lax"

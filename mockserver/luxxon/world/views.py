@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.clock import iso
-from mockserver.world.model import (
+from mockserver.luxxon.world.model import (
     ApiKey,
     Quote,
     Session,
@@ -14,7 +14,7 @@ from mockserver.world.model import (
     WalletEvent,
     Workspace,
 )
-from mockserver.world.store import Store
+from mockserver.luxxon.world.store import Store
 
 
 def _iso(ts: float | None) -> str | None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from mockserver.calls import Reply
 from mockserver.errors import ApiError
-from mockserver.world import auth, views
-from mockserver.world.context import Ctx, field, trimmed
-from mockserver.world.model import SCOPES, ApiKey, Workspace
-from mockserver.world.store import Store, digest
+from mockserver.luxxon.world import auth, views
+from mockserver.luxxon.world.context import Ctx, field, trimmed
+from mockserver.luxxon.world.model import SCOPES, ApiKey, Workspace
+from mockserver.luxxon.world.store import Store, digest
 
 
 def _admin_workspace(ctx: Ctx) -> tuple[auth.Principal, Workspace]:

@@ -10,9 +10,9 @@ from typing import Any
 
 from mockserver.calls import Reply
 from mockserver.errors import ApiError
-from mockserver.world.context import Ctx
-from mockserver.world.model import Session, State, Video
-from mockserver.world.store import Store
+from mockserver.luxxon.world.context import Ctx
+from mockserver.luxxon.world.model import Session, State, Video
+from mockserver.luxxon.world.store import Store
 
 # A 160x120 baseline JPEG (sky, sun, field, road), the "latest decoded frame" of every feed.
 FRAME_JPEG = base64.b64decode(

@@ -11,8 +11,15 @@ from typing import Any
 
 from mockserver.clock import iso
 from mockserver.errors import ApiError
-from mockserver.world.model import Quote, Session, Settlement, SettleState, WalletEvent, Workspace
-from mockserver.world.store import Store
+from mockserver.luxxon.world.model import (
+    Quote,
+    Session,
+    Settlement,
+    SettleState,
+    WalletEvent,
+    Workspace,
+)
+from mockserver.luxxon.world.store import Store
 
 PAGE_DEFAULT = 50
 PAGE_MAX = 200

@@ -13,9 +13,9 @@ from typing import Any
 from mockserver.calls import Reply
 from mockserver.clock import iso
 from mockserver.errors import ApiError
-from mockserver.world import auth, views
-from mockserver.world.context import Ctx, field
-from mockserver.world.model import Nonce
+from mockserver.luxxon.world import auth, views
+from mockserver.luxxon.world.context import Ctx, field
+from mockserver.luxxon.world.model import Nonce
 
 WALLET_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 SIGNATURE_RE = re.compile(r"^0x(?:[0-9a-fA-F]{2})+$")

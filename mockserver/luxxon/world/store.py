@@ -8,9 +8,9 @@ import hashlib
 import random
 import uuid
 
-from mockserver.world.fixture import Rules
-from mockserver.world.model import ApiKey, Nonce, Quote, Session, Workspace
-from mockserver.world.timeline import Timeline
+from mockserver.luxxon.world.fixture import Rules
+from mockserver.luxxon.world.model import ApiKey, Nonce, Quote, Session, Workspace
+from mockserver.luxxon.world.timeline import Timeline
 
 _TOKEN_HEAD = b"\x1a\x01\x00"  # ZedTokens are base64 protobufs; ours read "GgEA…" like the docs'
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from mockserver.world import money, video
-from mockserver.world.fixture import Fixture, Rules
-from mockserver.world.keys import new_key
-from mockserver.world.model import (
+from mockserver.luxxon.world import money, video
+from mockserver.luxxon.world.fixture import Fixture, Rules
+from mockserver.luxxon.world.keys import new_key
+from mockserver.luxxon.world.model import (
     OPEN,
     Autopilot,
     Session,
@@ -17,7 +17,7 @@ from mockserver.world.model import (
     State,
     Workspace,
 )
-from mockserver.world.store import Store
+from mockserver.luxxon.world.store import Store
 
 DEFAULT_WORKSPACE_AGE = 30 * 86_400.0
 DEFAULT_KEY_AGE = 7 * 86_400.0

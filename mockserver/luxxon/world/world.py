@@ -8,12 +8,12 @@ from pathlib import Path
 
 from mockserver.calls import Call, Reply
 from mockserver.clock import Clock
+from mockserver.luxxon.world import autopilot, fixture, genesis, money, sessions, video
+from mockserver.luxxon.world.context import Ctx
+from mockserver.luxxon.world.handlers import HANDLERS
+from mockserver.luxxon.world.model import Autopilot
+from mockserver.luxxon.world.store import Store
 from mockserver.spec import Operation, Spec
-from mockserver.world import autopilot, fixture, genesis, money, sessions, video
-from mockserver.world.context import Ctx
-from mockserver.world.handlers import HANDLERS
-from mockserver.world.model import Autopilot
-from mockserver.world.store import Store
 
 TimedStep = Callable[[Store, str, float], None]
 TIMED: dict[str, TimedStep] = {

@@ -6,9 +6,9 @@ developer playing the operator through the API.
 
 from __future__ import annotations
 
-from mockserver.world.model import Autopilot, Session, State
-from mockserver.world.sessions import begin_media
-from mockserver.world.store import Store
+from mockserver.luxxon.world.model import Autopilot, Session, State
+from mockserver.luxxon.world.sessions import begin_media
+from mockserver.luxxon.world.store import Store
 
 
 def _pilot(store: Store, s: Session) -> Autopilot | None:
