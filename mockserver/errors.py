@@ -1,41 +1,43 @@
-"""One error type for everything the API answers with an error, rendered in one place.
+"""The one exception tree, and where each kind ends up.
 
-Every error on the wire is the Luxxon envelope `{statusCode, code, message, detail, timestamp}`;
-mock-specific mistakes (an undocumented `Prefer: code`, an unknown scenario) use the same
-envelope with a `MOCK_…` code.
+    MockserverError                  anything the mock raises on purpose
+    ├── ConfigError(file, key_path, reason)
+    │                                a file the user gave is unusable (spec, scenario, world
+    │                                fixture, contract profile): the CLI prints it in one line
+    │                                and exits 2; a real bug keeps its traceback
+    └── ApiError(status, code, message, detail)
+                                     an answer on the wire; the active flavor renders it (the
+                                     Luxxon envelope, problem+json, or the operation's own error
+                                     schema), in one place: the error boundary
+
+Mock-specific refusals (an undocumented `Prefer: code`, an unknown scenario, a bad admin call)
+are ApiErrors with a `MOCK_…` code and the one status `MOCK_STATUS`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
-from mockserver.clock import iso_now
+MOCK_STATUS = 422  # mock-specific refusals; no documented API answer looks like them
 
-# Messages the docs give for each code (x-lx-error-catalog); used when a raiser gives none.
-DEFAULT_MESSAGES: dict[str, str] = {
-    "NOT_AUTHENTICATED": "Session expired or missing",
-    "NOT_AUTHORIZED": "Not authorized for this operation",
-    "SESSION_NOT_FOUND": "Session not found",
-    "INVALID_STATE": "Operation not allowed in the current state",
-    "VIDEO_ERROR": "Video service unavailable",
-    "INVALID_INPUT": "Invalid request payload",
-    "INSUFFICIENT_SCOPE": "API key is missing the scope this endpoint needs",
-    "NOT_OPERATOR": "Operator-only endpoint, caller isn't one",
-    "NOT_YOUR_SESSION": "Caller is neither consumer nor operator of the session",
-    "CONFLICT": "Resource conflict",
-    "NO_COVERAGE": "No ONLINE operator covers the requested point",
-    "OUTSIDE_COVERAGE": "Requested point is outside the operator's declared coverage circle",
-    "UNAVAILABLE": "Dispatch found no idle operator",
-    "FRAME_NOT_AVAILABLE": "No decoded frame available",
-    "WORKSPACE_NOT_FOUND": "Workspace not found",
-    "NOT_FOUND": "Resource not found",
-}
+
+class MockserverError(Exception):
+    """Base of everything the mock raises on purpose."""
+
+
+class ConfigError(MockserverError):
+    """A file is unusable: `str()` is `file: key.path: reason`, the same for every kind of file."""
+
+    def __init__(self, file: Path | str, key_path: str, reason: str) -> None:
+        self.file, self.key_path, self.reason = str(file), key_path, reason
+        super().__init__(f"{file}: {key_path or '(top)'}: {reason}")
 
 
 @dataclass
-class ApiError(Exception):
-    """An answer in the error envelope. Raise it anywhere; `app` renders it."""
+class ApiError(MockserverError):
+    """An answer in the flavor's error shape. Raise it anywhere; the error boundary renders it.
+    An empty `message` is filled in by the flavor (Luxxon's catalog, or the code in words)."""
 
     status: int
     code: str
@@ -44,21 +46,14 @@ class ApiError(Exception):
     headers: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
-        if not self.message:
-            self.message = DEFAULT_MESSAGES.get(self.code, self.code.replace("_", " ").capitalize())
-        super().__init__(f"{self.status} {self.code}: {self.message}")
-
-    def body(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "statusCode": self.status,
-            "code": self.code,
-            "message": self.message,
-        }
-        if self.detail is not None:
-            out["detail"] = self.detail
-        out["timestamp"] = iso_now()
-        return out
+        super().__init__(f"{self.status} {self.code}: {self.message or self.code}")
 
 
 def invalid_input(detail: str, message: str = "Invalid request payload") -> ApiError:
+    """400 for input the mock refuses itself; `detail` is a `field:reason` label."""
     return ApiError(400, "INVALID_INPUT", message, detail)
+
+
+def mock_refusal(code: str, message: str, detail: str) -> ApiError:
+    """The mock's own refusal: `MOCK_…` code, one status for all of them."""
+    return ApiError(MOCK_STATUS, code, message, detail)

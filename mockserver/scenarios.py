@@ -18,17 +18,14 @@ import jsonschema
 import yaml
 
 from mockserver.calls import Call
+from mockserver.errors import ConfigError
 from mockserver.spec import Operation, Spec
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "scenario.schema.json"
 
 
-class ScenarioError(Exception):
+class ScenarioError(ConfigError):
     """A scenario file is unusable: `str()` is `file: key.path: reason`."""
-
-    def __init__(self, file: Path | str, key_path: str, reason: str) -> None:
-        self.file, self.key_path, self.reason = str(file), key_path, reason
-        super().__init__(f"{file}: {key_path or '(top)'}: {reason}")
 
 
 @dataclass(frozen=True)

@@ -6,26 +6,18 @@ Any problem stops start-up with one line: `<file>: <key.path>: <reason>`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
+from mockserver import files
+from mockserver.errors import ConfigError
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "world.schema.json"
 
 
-class FixtureError(Exception):
-    """A fixture that cannot be used; `str()` is `<file>: <key.path>: <reason>`."""
-
-    def __init__(self, file: str | Path, key_path: str, reason: str) -> None:
-        self.file = str(file)
-        self.key_path = key_path
-        self.reason = reason
-        super().__init__(f"{self.file}: {key_path}: {reason}")
+class FixtureError(ConfigError):
+    """A world fixture that cannot be used; `str()` is `<file>: <key.path>: <reason>`."""
 
 
 @dataclass(frozen=True)
@@ -85,39 +77,14 @@ class Fixture:
 
 def load(path: str | Path) -> Fixture:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FixtureError(path, "(file)", f"cannot read: {exc.strerror or exc}") from None
-    return parse(text, path)
+    return parse(files.read(path, FixtureError), path)
 
 
 def parse(text: str, path: str | Path = "<fixture>") -> Fixture:
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise FixtureError(path, "(document)", f"invalid YAML at {where}: {problem}") from None
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
-    if error is not None:
-        raise FixtureError(path, _dotted(error.absolute_path), error.message)
+    document = files.parse(text, path, FixtureError)
+    files.check(document, SCHEMA_PATH, path, FixtureError)
     _check_references(path, document)
     return Fixture(Path(path), _rules(document.get("settings", {})), document)
-
-
-@cache
-def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    validator: jsonschema.protocols.Validator = cls(schema)
-    return validator
-
-
-def _dotted(parts: Any) -> str:
-    return ".".join(str(p) for p in parts) or "(root)"
 
 
 def _rules(settings: dict[str, Any]) -> Rules:
