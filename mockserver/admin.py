@@ -6,8 +6,7 @@ QA engineer and the frontend developer who cannot restart it or set headers.
     POST /__mock/reset            the namespace's world starts again from the fixture
     GET  /__mock/clock            the namespace's clock
     POST /__mock/clock            {"advance": 30} moves it on; {"freeze": true}, {"unfreeze": true}
-    PUT  /__mock/autopilot        {"workspaceId": "…", "on": false}     a simulated supplier
-    PUT  /__mock/video            {"available": false}                  the video backend
+    …                             a flavor's own actions on the namespace's world
 
 Every call acts on the namespace of its `X-Mock-Namespace` header (`?__namespace=`), or on the
 default world; `PUT /__mock/scenario` with `"namespace": "*"` in the body acts for everyone.
@@ -20,22 +19,27 @@ from typing import Any
 
 from mockserver.calls import Call, Reply
 from mockserver.clock import iso
-from mockserver.engine import EVERYONE, MOCK_STATUS, Engine
-from mockserver.errors import ApiError
+from mockserver.engine import Engine
+from mockserver.errors import ApiError, mock_refusal
+from mockserver.namespaces import EVERYONE
 
 PREFIX = "/__mock"
 MAX_ADVANCE_S = 10 * 365 * 24 * 3600  # ten years: any further and dates stop being dates
 Action = Callable[["Admin", Call], Any]
+WorldAction = Callable[[Any, Call], Any]
 
 
 class Admin:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.actions: dict[tuple[str, str], Action] = dict(ACTIONS)
+        for (method, path), world_action in engine.flavor.admin_actions.items():
+            self.actions[(method, PREFIX + path)] = _on_world(world_action)
 
     def answer(self, call: Call) -> Reply:
-        action = ACTIONS.get((call.method, call.path.rstrip("/") or PREFIX))
+        action = self.actions.get((call.method, call.path.rstrip("/") or PREFIX))
         if action is None:
-            routes = ", ".join(f"{m} {p}" for m, p in ACTIONS)
+            routes = ", ".join(f"{m} {p}" for m, p in self.actions)
             raise ApiError(
                 404,
                 "MOCK_NO_SUCH_ADMIN_ROUTE",
@@ -93,32 +97,9 @@ class Admin:
                 clock.unfreeze()
         return {"namespace": call.namespace, "now": iso(clock.now()), "frozen": clock.frozen}
 
-    def autopilot(self, call: Call) -> dict[str, Any]:
-        body = _object(call)
-        workspace, on = body.get("workspaceId"), body.get("on")
-        if not isinstance(workspace, str) or not isinstance(on, bool):
-            raise _bad("give 'workspaceId' (a supplier workspace id) and 'on' (true or false)")
-        try:
-            self._worlds().get(call.namespace).set_autopilot(workspace, on)
-        except KeyError:
-            raise ApiError(404, "WORKSPACE_NOT_FOUND", detail="admin:autopilot") from None
-        return {"namespace": call.namespace, "workspaceId": workspace, "autopilot": on}
-
-    def video(self, call: Call) -> dict[str, Any]:
-        available = _object(call).get("available")
-        if not isinstance(available, bool):
-            raise _bad("'available' must be true or false")
-        self._worlds().get(call.namespace).set_video_available(available)
-        return {"namespace": call.namespace, "videoAvailable": available}
-
     def _worlds(self) -> Any:
         if self.engine.worlds is None:
-            raise ApiError(
-                MOCK_STATUS,
-                "MOCK_NO_WORLD",
-                "This mock runs without a world (--world none)",
-                "admin:noWorld",
-            )
+            raise mock_refusal("MOCK_NO_WORLD", "This mock runs without a world", "admin:noWorld")
         return self.engine.worlds
 
 
@@ -128,9 +109,12 @@ ACTIONS: dict[tuple[str, str], Action] = {
     ("POST", f"{PREFIX}/reset"): Admin.reset,
     ("GET", f"{PREFIX}/clock"): Admin.clock,
     ("POST", f"{PREFIX}/clock"): Admin.clock,
-    ("PUT", f"{PREFIX}/autopilot"): Admin.autopilot,
-    ("PUT", f"{PREFIX}/video"): Admin.video,
 }
+
+
+def _on_world(world_action: WorldAction) -> Action:
+    """A flavor's action, given the world of the call's namespace."""
+    return lambda admin, call: world_action(admin._worlds().get(call.namespace), call)
 
 
 def _object(call: Call, allowed: set[str] | None = None) -> dict[str, Any]:
@@ -145,7 +129,7 @@ def _object(call: Call, allowed: set[str] | None = None) -> dict[str, Any]:
 
 
 def _bad(message: str) -> ApiError:
-    return ApiError(MOCK_STATUS, "MOCK_BAD_ADMIN_REQUEST", message, "admin:badRequest")
+    return mock_refusal("MOCK_BAD_ADMIN_REQUEST", message, "admin:badRequest")
 
 
 __all__ = ["EVERYONE", "PREFIX", "Admin"]

@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from mockserver.flavors import FLAVORS
 from mockserver.settings import DEFAULT_SCENARIOS, DEFAULT_SPEC, Settings
 
 EXIT_USAGE = 2
@@ -35,8 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 add_contract_parser,
                 add_proxy_parser,
             )
-        except ImportError:  # contract extras not installed
-            pass
+        except ImportError as exc:  # contract extras not installed: say how to get them
+            _add_missing_extra(commands, ("contract", "proxy"), exc)
         else:
             add_contract_parser(commands)
             add_proxy_parser(commands)
@@ -61,6 +62,12 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="default",
         help="world fixture name in <scenarios>/worlds/ ('none': stateless)",
     )
+    serve.add_argument(
+        "--flavor",
+        choices=sorted(FLAVORS),
+        help="how errors, envelopes and credentials look (default: the spec's x-mock-flavor, "
+        "else generic)",
+    )
     serve.add_argument("--seed", type=int, help="same seed, same generated bodies")
     serve.add_argument(
         "--validate-responses",
@@ -78,7 +85,7 @@ def _port(text: str) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    # The Luxxon scenarios and world belong to the Luxxon spec: another spec starts without them.
+    # The shipped scenarios and world belong to the shipped spec: another spec starts without them.
     scenarios = args.scenarios
     if scenarios is None and args.spec.resolve() == DEFAULT_SPEC.resolve():
         scenarios = DEFAULT_SCENARIOS
@@ -87,6 +94,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         scenarios_dir=scenarios,
         scenario=args.scenario,
         world=None if args.world == "none" else args.world,
+        flavor=args.flavor,
         seed=args.seed,
         validate_responses=args.validate_responses,
         host=args.host,
@@ -109,10 +117,11 @@ def _add_scenarios(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _list_scenarios(args: argparse.Namespace) -> int:
     from mockserver import scenarios, spec
+    from mockserver.errors import ConfigError
 
     try:
         loaded = scenarios.load_dir(args.scenarios, spec.load(args.spec))
-    except (spec.SpecError, scenarios.ScenarioError) as exc:
+    except ConfigError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return EXIT_USAGE
     for scenario in loaded.values():
@@ -120,6 +129,27 @@ def _list_scenarios(args: argparse.Namespace) -> int:
         print(f"{scenario.name}: {scenario.description}")
         print(f"    {len(scenario.rules)} rule(s) on {len(operations)} operation(s)")
     return 0
+
+
+def _add_missing_extra(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    names: Sequence[str],
+    error: ImportError,
+) -> None:
+    """Commands whose extra is not installed still exist, and say which install brings them."""
+
+    def explain(args: argparse.Namespace) -> int:
+        print(
+            f"mockserver: '{args.command}' needs the contract extra ({error.name or error} is "
+            "missing): pip install 'mockserver[contract]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+    for name in names:
+        command = commands.add_parser(name, help="(needs: pip install 'mockserver[contract]')")
+        command.add_argument("rest", nargs=argparse.REMAINDER)
+        command.set_defaults(func=explain)
 
 
 if __name__ == "__main__":

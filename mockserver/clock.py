@@ -9,7 +9,7 @@ from functools import lru_cache
 
 @lru_cache(maxsize=65536)  # entities show the same few instants on every read
 def iso(ts: float) -> str:
-    """ISO-8601 in UTC with milliseconds, as the Luxxon examples write it."""
+    """ISO-8601 in UTC with milliseconds (`2026-05-13T12:00:00.000Z`)."""
     return (
         datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
         + f"{int(ts * 1000) % 1000:03d}Z"

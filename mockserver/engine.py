@@ -2,8 +2,11 @@
 
 1. a per-request override (`Prefer` / `__code`, `__example`, `__dynamic`),
 2. the active scenario's rule for this operation (`X-Mock-Scenario`, `__scenario`, `--scenario`),
-3. the stateful world's behaviour (when a world is loaded),
+3. the stateful world's behaviour (when the flavor has a world),
 4. the documented success response (its example, else generated from its schema).
+
+How a body the mock builds is wrapped (an envelope or not) and how a documented example is
+freshened (a current timestamp) is the flavor's business.
 
 Before any of them the app's credential guard has refused calls that carry no credential where
 the spec requires one (as Prism does: QA forcing a response still looks like a signed-in client).
@@ -11,73 +14,41 @@ the spec requires one (as Prism does: QA forcing a response still looks like a s
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
 from mockserver import prefer
 from mockserver.calls import Call, Reply
 from mockserver.clock import iso_now
-from mockserver.errors import ApiError
-from mockserver.fake import Generator
+from mockserver.errors import ApiError, mock_refusal
+from mockserver.flavor import Flavor, Worlds
+from mockserver.namespaces import EVERYONE
 from mockserver.scenarios import Rule, Scenario
-from mockserver.spec import Operation, Response, Spec
+from mockserver.spec import Operation, Response
 
-NAMESPACE_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_STAMP = "\x00timestamp\x00"  # where the envelope's current time goes in a cached body
+_STAMP = "\x00now\x00"  # where the current time goes in a cached body
 _STAMP_JSON = orjson.dumps(_STAMP)
-EVERYONE = "*"
-MOCK_STATUS = 422  # mock-specific refusals; no Luxxon operation documents 422, so they stand out
-
-
-class World(Protocol):
-    def handle(self, call: Call, operation: Operation) -> Reply | None: ...
-
-
-class Worlds(Protocol):
-    """One world per namespace (see `mockserver.luxxon.world`)."""
-
-    def get(self, namespace: str) -> World: ...
-
-    def reset(self, namespace: str | None = None) -> None: ...
-
-    def namespaces(self) -> list[str]: ...
 
 
 class Engine:
     def __init__(
         self,
-        spec: Spec,
-        generator: Generator,
+        flavor: Flavor,
         scenarios: dict[str, Scenario],
         default_scenario: str | None = None,
         worlds: Worlds | None = None,
     ) -> None:
-        self.spec = spec
-        self.generator = generator
+        self.flavor = flavor
+        self.spec = flavor.spec
+        self.generator = flavor.generator
         self.scenarios = scenarios
         # Scenarios switched on for everyone ("*") or for one namespace (admin API, --scenario).
         self.active: dict[str, Scenario] = {}
         if default_scenario:
             self.active[EVERYONE] = scenarios[default_scenario]
         self.worlds = worlds
-        self._envelopes = {
-            (op.operation_id, r.status): _is_envelope(r.schema)
-            for op in spec.operations.values()
-            for r in op.responses.values()
-        }
-        # A success documented without a body (Luxxon's GET /demand) follows the spec's habit.
-        successes = [
-            r
-            for op in spec.operations.values()
-            for r in op.responses.values()
-            if r.status.startswith("2") and r.schema is not None
-        ]
-        self._envelope_by_default = (
-            sum(_is_envelope(r.schema) for r in successes) > len(successes) / 2
-        )
 
     def answer(self, call: Call, op: Operation) -> Reply:
         selection = prefer.parse(call.headers, call.query)
@@ -137,11 +108,7 @@ class Engine:
             body = self.generator.generate(response.schema, key, use_examples=not dynamic)
         if "json" not in response.content_type:
             return (body if isinstance(body, bytes) else str(body).encode()), None
-        if isinstance(body, dict) and "timestamp" in body:
-            body = {**body, "timestamp": _STAMP}
-            if "statusCode" in body:
-                body["statusCode"] = response.code
-            _adopt_path_params(body, dict(params))
+        body = self.flavor.freshen(body, response.code, dict(params), _STAMP)
         encoded = orjson.dumps(body)
         if _STAMP_JSON not in encoded:
             return encoded, None
@@ -158,24 +125,9 @@ class Engine:
         return reply
 
     def _wrap(self, op: Operation, reply: Reply) -> Reply:
-        """A world reply carries only `data`; put it in the envelope the spec documents."""
+        """A world reply carries only `data`; the flavor says what goes around it."""
         if reply.raw is None:
-            response = op.response(reply.status)
-            if response is None or response.schema is None:
-                enveloped = self._envelope_by_default
-            else:
-                enveloped = self._envelopes[(op.operation_id, response.status)]
-            body = (
-                {
-                    "statusCode": reply.status,
-                    "message": reply.message,
-                    "data": reply.data,
-                    "timestamp": iso_now(),
-                }
-                if enveloped
-                else reply.data
-            )
-            reply.raw = orjson.dumps(body)
+            reply.raw = orjson.dumps(self.flavor.body(reply, op))
         return reply
 
     def _scenario(self, name: str | None, namespace: str) -> Scenario | None:
@@ -188,8 +140,7 @@ class Engine:
             return self.scenarios[name]
         except KeyError:
             known = ", ".join(sorted(self.scenarios)) or "none"
-            raise ApiError(
-                MOCK_STATUS,
+            raise mock_refusal(
                 "MOCK_UNKNOWN_SCENARIO",
                 f"Unknown scenario {name!r}; known scenarios: {known}",
                 "scenario:unknown",
@@ -203,21 +154,8 @@ class Engine:
             self.active[namespace] = self.scenario_named(name)
 
 
-def namespace_of(headers: dict[str, str], query: dict[str, str]) -> str:
-    name = headers.get("x-mock-namespace") or query.get("__namespace") or "default"
-    if not NAMESPACE_RE.match(name):
-        raise ApiError(
-            MOCK_STATUS,
-            "MOCK_BAD_NAMESPACE",
-            "X-Mock-Namespace must be 1-64 letters, digits, '.', '_' or '-'",
-            "namespace:invalid",
-        )
-    return name
-
-
 def _undocumented(op: Operation, what: str) -> ApiError:
-    return ApiError(
-        MOCK_STATUS,
+    return mock_refusal(
         "MOCK_UNDOCUMENTED_RESPONSE",
         f"{op.operation_id} does not document {what}; it documents: {'; '.join(op.documented())}",
         "prefer:undocumented",
@@ -233,20 +171,3 @@ def _example_at(op: Operation, code: int, name: str) -> tuple[Response, Any] | N
 
 def _first(op: Operation) -> Response | None:
     return next(iter(op.responses.values()), None)
-
-
-def _is_envelope(schema: dict[str, Any] | None) -> bool:
-    """True for `{statusCode, message, data, timestamp}`-shaped schemas (also through allOf)."""
-    if not schema:
-        return False
-    props: set[str] = set(schema.get("properties", {}))
-    for part in schema.get("allOf", []):
-        props |= set(part.get("properties", {}))
-    return {"statusCode", "data", "timestamp"} <= props
-
-
-def _adopt_path_params(body: dict[str, Any], params: dict[str, str]) -> None:
-    """GET /sessions/{id} answers with that id: the entity echoes the path's identifiers."""
-    data = body.get("data")
-    if isinstance(data, dict) and any(name in data for name in params):
-        body["data"] = {**data, **{k: v for k, v in params.items() if isinstance(data.get(k), str)}}

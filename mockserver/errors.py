@@ -7,7 +7,7 @@
     │                                and exits 2; a real bug keeps its traceback
     └── ApiError(status, code, message, detail)
                                      an answer on the wire; the active flavor renders it (the
-                                     Luxxon envelope, problem+json, or the operation's own error
+                                     flavor's envelope, problem+json, or the operation's own error
                                      schema), in one place: the error boundary
 
 Mock-specific refusals (an undocumented `Prefer: code`, an unknown scenario, a bad admin call)
@@ -37,7 +37,7 @@ class ConfigError(MockserverError):
 @dataclass
 class ApiError(MockserverError):
     """An answer in the flavor's error shape. Raise it anywhere; the error boundary renders it.
-    An empty `message` is filled in by the flavor (Luxxon's catalog, or the code in words)."""
+    An empty `message` is filled in by the flavor (its catalog, or the code in words)."""
 
     status: int
     code: str

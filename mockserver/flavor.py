@@ -7,7 +7,7 @@ family only through this class; `Flavor` itself is the generic flavor, right for
 - credentials exactly as the spec's `securitySchemes` declare them (`credentials.py`);
 - no extra headers, no world, no extra admin actions, neutral generated values.
 
-A flavor of its own (`mockserver.luxxon.flavor`) subclasses it and overrides what differs; the
+A flavor of its own (registered in `flavors.py`) subclasses it and overrides what differs; the
 registry (`flavors.py`) is the one place that names one.
 """
 
@@ -119,7 +119,8 @@ class Flavor:
         """The stateful world per namespace, or None: the spec's documented answers only."""
         return None
 
-    def value_rules(self) -> ValueRules | None:
+    @classmethod
+    def value_rules(cls) -> ValueRules | None:
         """Extra name → value rules for generated values (e.g. amounts in the API's unit)."""
         return None
 

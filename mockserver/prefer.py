@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mockserver.errors import ApiError
+from mockserver.errors import mock_refusal
 
 QUERY_PREFIX = "__"
 TRUE_WORDS = {"true", "1", "yes", "on"}
@@ -35,8 +35,7 @@ def parse(headers: Mapping[str, str], query: Mapping[str, str]) -> Selection:
             words[key[len(QUERY_PREFIX) :].lower()] = value
     code = words.get("code")
     if code is not None and not (code.isdigit() and 100 <= int(code) <= 599):
-        raise ApiError(
-            400,
+        raise mock_refusal(
             "MOCK_BAD_PREFER",
             f"Prefer code must be an HTTP status, not {code!r}",
             "prefer:code",

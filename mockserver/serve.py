@@ -10,21 +10,19 @@ import sys
 import uvicorn
 
 from mockserver.app import MockApp
-from mockserver.scenarios import ScenarioError
+from mockserver.errors import ConfigError
 from mockserver.settings import Settings
-from mockserver.spec import SpecError
 
 EXIT_USAGE = 2
 
 
 def build(settings: Settings) -> MockApp | str:
-    """The app, or one line saying why it cannot start."""
+    """The app, or one line saying which file is unusable and why (a real bug keeps its
+    traceback)."""
     try:
         return MockApp(settings)
-    except (SpecError, ScenarioError) as exc:
+    except ConfigError as exc:
         return str(exc)
-    except Exception as exc:  # a world fixture error and the like: one line, not a trace
-        return f"{type(exc).__name__}: {exc}"
 
 
 def banner(app: MockApp) -> str:
@@ -33,7 +31,8 @@ def banner(app: MockApp) -> str:
     world = f"world '{s.world}'" if app.worlds is not None else "no world (stateless)"
     scenarios = ", ".join(sorted(app.scenarios)) or "none"
     lines = [
-        f"mockserver: {app.spec.title} on {base}  ({len(app.spec.operations)} operations, {world})",
+        f"mockserver: {app.spec.title} on {base}  ({len(app.spec.operations)} operations, {world}, "
+        f"{app.flavor.name} flavor)",
         f"  spec      {base}/openapi.json    Swagger UI {base}/ui/",
         "  choose    Prefer: code=409 | example=NAME | dynamic=true  (or ?__code= &__example= &__dynamic=)",
         f"  scenarios X-Mock-Scenario: NAME (or ?__scenario=NAME); known: {scenarios}",

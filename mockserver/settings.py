@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
-DEFAULT_SPEC = PACKAGE / "luxxon" / "openapi.json"
-DEFAULT_SCENARIOS = PACKAGE / "luxxon" / "scenarios"
+from mockserver.flavors import DEFAULT_SCENARIOS, DEFAULT_SPEC
+
 MAX_BODY_BYTES = 1024 * 1024
+
+__all__ = ["DEFAULT_SCENARIOS", "DEFAULT_SPEC", "MAX_BODY_BYTES", "Settings"]
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Settings:
     scenarios_dir: Path | None = DEFAULT_SCENARIOS
     scenario: str | None = None  # applied to every request
     world: str | None = "default"  # fixture name in <scenarios_dir>/worlds/, None = stateless
+    flavor: str | None = None  # None: the spec's `x-mock-flavor`, else generic
     seed: int | None = None
     validate_responses: bool = False  # check every response against the spec (on in tests)
     host: str = "127.0.0.1"

@@ -1,6 +1,6 @@
 """The OpenAPI document, loaded once and indexed by operationId.
 
-Works for any OpenAPI 3.0 document; nothing here knows Luxxon or HTTP.
+Works for any OpenAPI 3.0 document; nothing here knows a flavor or HTTP.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
+from mockserver.errors import ConfigError
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-class SpecError(Exception):
+class SpecError(ConfigError):
     """The spec file is missing or not a usable OpenAPI 3.0 document."""
 
 
@@ -44,6 +46,7 @@ class Operation:
     path: str
     tags: tuple[str, ...]
     secured: bool  # a credential is required (no empty alternative in `security`)
+    security: tuple[tuple[str, ...], ...]  # alternatives, each the scheme names it needs
     parameters: tuple[dict[str, Any], ...]
     request_schema: dict[str, Any] | None
     responses: dict[str, Response] = field(hash=False)
@@ -97,20 +100,20 @@ def load(path: str | Path) -> Spec:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SpecError(f"cannot read spec {path}: {exc.strerror or exc}") from None
+        raise SpecError(path, "", f"cannot read spec: {exc.strerror or exc}") from None
     try:
         document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
-        raise SpecError(f"{path} is not valid JSON/YAML: {exc}") from None
+        raise SpecError(path, "", f"not valid JSON/YAML: {exc}") from None
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3."):
-        raise SpecError(f"{path} is not an OpenAPI 3.x document (no 'openapi: 3.x' key)")
+        raise SpecError(path, "", "not an OpenAPI 3.x document (no 'openapi: 3.x' key)")
     if not isinstance(document.get("paths"), dict):
-        raise SpecError(f"{path} has no 'paths' object")
+        raise SpecError(path, "paths", "missing: an OpenAPI document needs a 'paths' object")
     _check_against_openapi_schema(path, document)
     try:
         operations = _index(document)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise SpecError(f"{path}: cannot index operations: {exc}") from None
+        raise SpecError(path, "paths", f"cannot index operations: {exc}") from None
     return Spec(path=path, document=document, operations=operations)
 
 
@@ -120,8 +123,8 @@ def _check_against_openapi_schema(path: Path, document: dict[str, Any]) -> None:
     errors = list(_openapi_validator().iter_errors(document))
     if errors:
         error = min(errors, key=lambda e: len(e.instance_path))
-        where = "/".join(str(part) for part in error.instance_path) or "(top)"
-        raise SpecError(f"{path}: {where}: not valid OpenAPI 3.0: {error.message[:300]}")
+        where = ".".join(str(part) for part in error.instance_path)
+        raise SpecError(path, where, f"not valid OpenAPI 3.0: {error.message[:300]}")
 
 
 @cache
@@ -154,6 +157,7 @@ def _index(document: dict[str, Any]) -> dict[str, Operation]:
                 path=path,
                 tags=tuple(raw.get("tags", ())),
                 secured=bool(security) and all(req for req in security),
+                security=tuple(tuple(requirement) for requirement in security),
                 parameters=tuple(params),
                 request_schema=_json_schema(resolver.deref(raw.get("requestBody", {}))),
                 responses={

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 from openapi_core import OpenAPI
 
 from mockserver.contract.proxy import OpenAPIRequest, OpenAPIResponse
@@ -18,7 +19,10 @@ SPEC = ROOT / "openapi.json"
 
 @cache
 def openapi_for(spec_path: Path = SPEC) -> OpenAPI:
-    document: dict[str, Any] = json.loads(spec_path.read_text(encoding="utf-8"))
+    text = spec_path.read_text(encoding="utf-8")
+    document: dict[str, Any] = (
+        json.loads(text) if spec_path.suffix == ".json" else yaml.safe_load(text)
+    )
     # The spec's paths carry /api/v1 already; the mock serves them at the root.
     document["servers"] = [{"url": "/"}]
     return OpenAPI.from_dict(document)

@@ -112,7 +112,7 @@ def test_spec_that_breaks_openapi_names_where(tmp_path: Path) -> None:
     assert result.returncode == 2
     line = result.stderr.strip()
     assert len(line.splitlines()) == 1
-    assert "paths//api/v1/health/get/responses/200" in line and "not valid OpenAPI 3.0" in line
+    assert "paths./api/v1/health.get.responses.200" in line and "not valid OpenAPI 3.0" in line
 
 
 def test_an_unknown_world_is_exit_2_naming_the_known_ones() -> None:

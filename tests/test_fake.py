@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator
 
 from mockserver.fake import Generator
+from mockserver.luxxon.values import VALUE_RULES as LUXXON_VALUES
 from mockserver.spec import Spec, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +48,7 @@ def obj(**properties: dict[str, Any]) -> dict[str, Any]:
 
 
 def many(schema: dict[str, Any], count: int = 40, *, use_examples: bool = False) -> list[Any]:
-    gen = Generator(seed=11)
+    gen = Generator(seed=11, rules=LUXXON_VALUES)
     return [gen.generate(schema, f"key-{i}", use_examples=use_examples) for i in range(count)]
 
 
@@ -549,3 +550,12 @@ def test_any_small_schema_gets_a_valid_and_repeatable_value(
     OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER).validate(value)
     again = Generator(seed).generate(schema, "k", use_examples=use_examples)
     assert json.dumps(again) == json.dumps(value)
+
+
+def test_other_specs_get_neutral_values_not_luxxon_ones() -> None:
+    schema = obj(name=STRING, companyName=STRING, whipUrl=STRING, amountUsdc=STRING, wallet=STRING)
+    for value in [Generator(seed=i).generate(schema, "k", use_examples=False) for i in range(40)]:
+        assert not value["name"].endswith(("Visuals", "Media", "Labs", "Live"))
+        assert "cloudflarestream" not in value["whipUrl"]
+        assert not value["amountUsdc"].isdigit()
+        assert not value["wallet"].startswith("0x")

@@ -1,4 +1,4 @@
-"""The API's own rules as schemathesis checks: every body is in the Luxxon envelope.
+"""The API's own rules as schemathesis checks: every body is in the envelope the profile names.
 
 - `error_envelope`: an error (4xx/5xx) body is `{statusCode, code, message, detail?, timestamp}`
   with `statusCode` equal to the HTTP status and, where the spec documents that status for the
@@ -8,7 +8,7 @@
 
 Schemathesis registers checks for the whole process, so both rules act only on a document that
 asks for them: the in-memory copy a contract run prepares names its envelope schemas under
-`x-mockserver-envelopes` (from profile.json). Any other schemathesis run in the same process is
+`x-mockserver-envelopes` (from the profile). Any other schemathesis run in the same process is
 left alone. The rules themselves are plain functions of the raw body, shared with the proxy.
 """
 

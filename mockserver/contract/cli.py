@@ -29,7 +29,7 @@ def add_contract_parser(subparsers: Subparsers) -> None:
         "contract",
         help="fuzz an implementation against the spec (schemathesis)",
         description="Fuzz a running implementation with the spec and fail on any contract "
-        "violation. Keys: --token, or LUXXON_TOKEN / LUXXON_OPERATOR_TOKEN.",
+        "violation. Keys: --token, or the environment variables the profile names.",
     )
     contract.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:4010")
     contract.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="OpenAPI 3.0 document")

@@ -1,7 +1,7 @@
 """How a contract run drives one API: which key each operation gets, which calls chain into which,
 and where a generic check does not fit what the API documents.
 
-The data is `profile.json` next to this module. Links are added to an in-memory copy of the spec
+The data is a JSON file the flavor ships (`flavors.DEFAULT_PROFILE`). Links are added to an in-memory copy of the spec
 (OpenAPI `links`, which only tell the stateful phase how to chain calls); `openapi.json` itself is
 never changed, so what the contract means stays what the spec says.
 """
@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mockserver import flavors
 from mockserver.contract.checks import MARKER
 from mockserver.contract.errors import ToolError
 
-DEFAULT_PROFILE = Path(__file__).with_name("profile.json")
+DEFAULT_PROFILE = flavors.DEFAULT_PROFILE
 
 
 @dataclass(frozen=True)

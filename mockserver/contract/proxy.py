@@ -22,15 +22,16 @@ from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.finders import APICallPathFinder
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from mockserver import flavors
 from mockserver import spec as spec_files
 from mockserver.contract import checks
 from mockserver.contract.errors import ToolError
 from mockserver.contract.profile import Profile, load_profile
-from mockserver.errors import ApiError
+from mockserver.errors import ApiError, ConfigError
 from mockserver.settings import DEFAULT_SPEC
 
 # Headers about one hop, not the message (RFC 9110 §7.6.1); the rest pass through untouched.
@@ -58,7 +59,7 @@ class ProxyOptions:
     host: str = "127.0.0.1"
     port: int = 4011
     timeout: float = 30.0
-    profile: Profile | None = None  # None: the Luxxon profile (its envelope rules)
+    profile: Profile | None = None  # None: the shipped flavor's profile (its envelope rules)
 
 
 @dataclass(frozen=True)
@@ -230,9 +231,11 @@ def create_proxy_app(options: ProxyOptions, log: ViolationLog) -> Starlette:
     """The proxy as an ASGI app; `log` collects what it sees."""
     upstream = _upstream(options.upstream)
     try:
-        validator = Validator(spec_files.load(options.spec_path), options.profile or load_profile())
-    except spec_files.SpecError as exc:
+        spec = spec_files.load(options.spec_path)
+        flavor = flavors.build(spec)
+    except ConfigError as exc:
         raise ToolError(str(exc)) from None
+    validator = Validator(spec, options.profile or load_profile())
 
     async def forward(request: Request) -> Response:
         body = await request.body()
@@ -254,7 +257,8 @@ def create_proxy_app(options: ProxyOptions, log: ViolationLog) -> Starlette:
                 f"upstream {upstream} did not answer",
                 detail=type(exc).__name__,
             )
-            return JSONResponse(error.body(), status_code=502)
+            refusal = flavor.error(error, None)
+            return Response(refusal.raw, status_code=502, media_type=refusal.content_type)
         log.record(_violations(validator, request, body, reply, raw))
         response = Response(raw, status_code=reply.status_code)
         # Set every header as the upstream sent it, repeats (Set-Cookie) included.

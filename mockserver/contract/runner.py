@@ -82,7 +82,7 @@ class ContractOptions:
     request_timeout: float = 10.0
     headers: Mapping[str, str] = field(default_factory=dict)  # sent on every call, e.g. a namespace
     app: Any = None  # an ASGI app to call in-process instead of over the network
-    profile: Profile | None = None  # None: the Luxxon profile next to this module
+    profile: Profile | None = None  # None: the shipped flavor's profile
 
 
 @dataclass(frozen=True)

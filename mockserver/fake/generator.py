@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from mockserver.fake import regex
 from mockserver.fake.bounds import number_fits, sample_integer, sample_number
 from mockserver.fake.memo import Memo
-from mockserver.fake.names import FORMATS, PRODUCERS, RULE_TYPES, base64_text, rule
+from mockserver.fake.names import FORMATS, NEUTRAL, ValueRules, base64_text
 from mockserver.fake.schemas import (
     Schema,
     as_dict,
@@ -36,13 +36,14 @@ _NULL_CHANCE = 0.1  # dynamic mode: nullable values are mostly real values
 class Generator:
     """Turns a dereferenced schema into a value; build one per app and call it per request."""
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, rules: ValueRules | None = None) -> None:
         self.seed = random.SystemRandom().randrange(2**63) if seed is None else seed
+        self.rules = rules or NEUTRAL
         self._memo = Memo()
 
     def generate(self, schema: dict[str, Any], key: str, *, use_examples: bool = True) -> Any:
         digest = hashlib.blake2b(f"{self.seed}:{key}".encode(), digest_size=16).digest()
-        run = _Run(digest, use_examples, self._memo)
+        run = _Run(digest, use_examples, self._memo, self.rules)
         return run.value(schema, "", 0)
 
 
@@ -57,7 +58,8 @@ def _faker() -> Faker:
 class _Run:
     """One generate() call: its own random stream and a lazily seeded faker."""
 
-    def __init__(self, digest: bytes, use_examples: bool, memo: Memo) -> None:
+    def __init__(self, digest: bytes, use_examples: bool, memo: Memo, rules: ValueRules) -> None:
+        self.rules = rules
         self.rng = random.Random(int.from_bytes(digest[:8], "big"))
         self._faker_seed = int.from_bytes(digest[8:], "big")
         self._faker_seeded = False
@@ -192,9 +194,9 @@ class _Run:
             self.use_examples = saved
 
     def number(self, schema: Schema, name: str, kind: str) -> int | float:
-        tag = rule(name)
-        if tag is not None and kind in RULE_TYPES[tag]:
-            candidate: int | float = PRODUCERS[tag](self, kind)
+        tag = self.rules.rule(name)
+        if tag is not None and self.rules.fills(tag, kind):
+            candidate: int | float = self.rules.producers[tag](self, kind)
             if number_fits(candidate, schema, kind):
                 return candidate
         return (
@@ -211,10 +213,10 @@ class _Run:
             return base64_text(self.rng, schema)
         tag = FORMATS.get(fmt) if isinstance(fmt, str) else None
         if tag is None:
-            tag = rule(name)
-            tag = tag if tag is not None and "string" in RULE_TYPES[tag] else None
+            tag = self.rules.rule(name)
+            tag = tag if tag is not None and self.rules.fills(tag, "string") else None
         if tag is not None:
-            candidate = PRODUCERS[tag](self, "string")
+            candidate = self.rules.producers[tag](self, "string")
             if length_fits(candidate, schema):
                 return str(candidate)
         return self.text(schema)

@@ -25,6 +25,7 @@ from starlette.routing import Route
 from mockserver import spec
 from mockserver.clock import iso_now
 from mockserver.errors import ApiError, invalid_input
+from mockserver.luxxon.errors import envelope
 from mockserver.settings import DEFAULT_SPEC
 
 # The mock's demo keys (tests/conftest.py has them too; importing it would pull in the mock).
@@ -224,7 +225,7 @@ def _endpoint(handler: Handler, store: Store) -> Callable[[Request], Awaitable[R
         try:
             return await handler(request, store)
         except ApiError as error:
-            return JSONResponse(error.body(), status_code=error.status)
+            return JSONResponse(envelope(error), status_code=error.status)
 
     return endpoint
 
@@ -232,7 +233,7 @@ def _endpoint(handler: Handler, store: Store) -> Callable[[Request], Awaitable[R
 async def _route_miss(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     error = ApiError(status, "NOT_FOUND" if status == 404 else "INVALID_INPUT")
-    return JSONResponse(error.body(), status_code=status)
+    return JSONResponse(envelope(error), status_code=status)
 
 
 def create_app(overrides: Mapping[str, Handler] | None = None) -> Starlette:

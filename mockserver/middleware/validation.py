@@ -66,7 +66,7 @@ class _CachedValidationOperation(RequestValidationOperation):  # type: ignore[mi
     def __init__(self, next_app: ASGIApp, *, operation: Any, **kwargs: Any) -> None:
         super().__init__(next_app, operation=operation, **kwargs)
         self._has_body = bool(operation.request_body)
-        self._uri_parser = operation._uri_parser_class(
+        self._uri_parser = operation.uri_parser_class(
             operation.parameters, operation.body_definition()
         )
         self._parameters = self._validator_map["parameter"](

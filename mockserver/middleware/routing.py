@@ -7,10 +7,14 @@ import re
 from typing import Any
 
 from connexion.middleware.abstract import ROUTING_CONTEXT
-from connexion.middleware.routing import RoutingMiddleware, _scope
+from connexion.middleware.routing import RoutingMiddleware
 from starlette.routing import Mount, Router
 from starlette.types import Receive, Scope, Send
 
+from mockserver._compat import routing_scope
+
+ROUTE_NOTE = "mockserver.route"  # scope key: a dict shared by every copy of the scope, told the
+# operationId once routing knows it (the error boundary shapes errors by the operation)
 MAX_ROUTES = 4096  # distinct (method, path) pairs remembered; fuzzers make many, clients few
 
 
@@ -37,19 +41,24 @@ class CachedRoutingMiddleware(RoutingMiddleware):  # type: ignore[misc]
         key = (scope["method"], scope["path"])
         known = self._routes.get(key)
         if known is not None:
-            operation_id, base_path, params = known
+            op_id, base_path, params = known
+            if ROUTE_NOTE in scope:
+                scope[ROUTE_NOTE]["operation_id"] = op_id
             routed = dict(scope)
             routed["path_params"] = dict(params)
             extensions = routed.setdefault("extensions", {})
-            extensions[ROUTING_CONTEXT] = {"api_base_path": base_path, "operation_id": operation_id}
+            extensions[ROUTING_CONTEXT] = {"api_base_path": base_path, "operation_id": op_id}
             await self.app(routed, receive, send)
             return
         routed = dict(scope)
-        _scope.set(routed)  # connexion's router fills this copy in and hands it on
+        routing_scope.set(routed)  # connexion's router fills this copy in and hands it on
         try:
             await self.router(scope, receive, send)
         finally:
             self._remember(key, routed)
+            found = operation_id(routed)
+            if found is not None and ROUTE_NOTE in scope:
+                scope[ROUTE_NOTE]["operation_id"] = found
 
     def _remember(self, key: tuple[str, str], routed: Scope) -> None:
         context = routed.get("extensions", {}).get(ROUTING_CONTEXT, {})
@@ -59,3 +68,9 @@ class CachedRoutingMiddleware(RoutingMiddleware):  # type: ignore[misc]
             self._routes.clear()
         params = dict(routed.get("path_params", {}))
         self._routes[key] = (context["operation_id"], context.get("api_base_path", ""), params)
+
+
+def operation_id(scope: Scope) -> str | None:
+    """The operationId routing found for this request (None: no operation matched yet)."""
+    context = scope.get("extensions", {}).get(ROUTING_CONTEXT)
+    return context.get("operation_id") if context else None

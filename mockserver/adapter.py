@@ -1,0 +1,73 @@
+"""The line between ASGI and the engine: a routed request becomes a `Call`, a `Reply` becomes the
+bytes on the wire. Nothing else here knows ASGI's message shapes."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.types import Receive, Scope, Send
+
+from mockserver.calls import Call, Reply
+from mockserver.errors import invalid_input
+from mockserver.middleware.body_limit import read_body
+from mockserver.middleware.validation import PARSED_BODY
+from mockserver.namespaces import namespace_of
+
+
+async def to_call(scope: Scope, receive: Receive, op_id: str, takes_body: bool = True) -> Call:
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    query = dict(
+        parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    )
+    if PARSED_BODY in scope:  # request validation parsed it already
+        body = scope[PARSED_BODY] if takes_body else None
+    else:
+        raw = await read_body(receive)
+        body = parse_json(raw) if takes_body else None
+    return Call(
+        operation_id=op_id,
+        method=scope["method"],
+        path=scope["path"],
+        path_params={k: str(v) for k, v in scope.get("path_params", {}).items()},
+        query=query,
+        headers=headers,
+        cookies=_cookies(headers.get("cookie")),
+        # A body sent to an operation that takes none is ignored, as most frameworks do.
+        body=body,
+        namespace=namespace_of(headers, query),
+    )
+
+
+def _cookies(header: str | None) -> dict[str, str]:
+    if not header:
+        return {}
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except Exception:  # a malformed cookie header is no cookie
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def parse_json(body: bytes) -> Any:
+    """The body as JSON (None for no body)."""
+    if not body.strip():
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise invalid_input("body:invalidJson", "Request body is not valid JSON") from None
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    body = reply.raw or b""
+    headers = [(b"content-length", str(len(body)).encode())]
+    if body and reply.content_type:
+        headers.append((b"content-type", reply.content_type.encode()))
+    headers += [(k.lower().encode(), v.encode()) for k, v in reply.headers.items()]
+    headers += [(b"set-cookie", cookie.encode()) for cookie in reply.set_cookies]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

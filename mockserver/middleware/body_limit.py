@@ -1,0 +1,70 @@
+"""Bodies over 1 MiB are refused (declared or streamed) before anything buffers them; a chunked
+body is handed on with its length (connexion takes a body without Content-Length for none)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import Message, Receive, Scope, Send
+
+from mockserver.errors import ApiError, invalid_input
+from mockserver.settings import MAX_BODY_BYTES
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+                raise too_large()
+            chunked = chunked or name == b"transfer-encoding"
+        if not chunked:  # the HTTP parser stops at the declared length (or at none)
+            await self.app(scope, receive, send)
+            return
+        body = await read_body(limited(receive))
+        headers = [(k, v) for k, v in scope["headers"] if k != b"transfer-encoding"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # after the body: the disconnect, when it comes
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app({**scope, "headers": headers}, replay, send)
+
+
+async def read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def limited(receive: Receive) -> Receive:
+    """`receive`, refusing once more than MAX_BODY_BYTES have come."""
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > MAX_BODY_BYTES:
+            raise too_large()
+        return message
+
+    return counted
+
+
+def too_large() -> ApiError:
+    return invalid_input("body:tooLarge", "Request body larger than 1 MiB")

@@ -1,0 +1,94 @@
+"""The one error boundary: whatever goes wrong leaves as the flavor writes errors (`as_api_error`
+says which error; `Flavor.error` how it looks). Connexion's own error and server-error
+middlewares are not used: they wrap every send and build a request object per error."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from connexion.exceptions import ProblemException
+from starlette.exceptions import HTTPException
+from starlette.types import Message, Receive, Scope, Send
+
+from mockserver.adapter import send_reply
+from mockserver.errors import ApiError, invalid_input
+from mockserver.flavor import Flavor
+from mockserver.middleware.routing import ROUTE_NOTE
+
+log = logging.getLogger("mockserver")
+
+
+class ErrorBoundary:
+    def __init__(self, app: Any, flavor: Flavor) -> None:
+        self.app = app
+        self.flavor = flavor
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        note: dict[str, str] = {}  # routing writes the operationId here, for the error's shape
+        scope[ROUTE_NOTE] = note
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            if started:
+                raise
+            error = as_api_error(exc, scope.get("method", "?"), scope.get("path", "?"))
+            op_id = note.get("operation_id")
+            operation = self.flavor.spec.operations.get(op_id) if op_id else None
+            await send_reply(send, self.flavor.error(error, operation))
+
+
+def as_api_error(exc: Exception, method: str, path: str) -> ApiError:
+    """Every failure as an API error: validation, routing, the mock's own, the unexpected."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, UnicodeError):
+        return invalid_input("body:invalidUtf8", "Request body is not valid UTF-8")
+    if isinstance(exc, RecursionError):
+        return invalid_input("body:tooDeep", "Request body is nested too deeply")
+    if isinstance(exc, ProblemException):
+        return _from_problem(exc)
+    if isinstance(exc, HTTPException):
+        where = f"{method} {path}"
+        if exc.status_code == 405:
+            return ApiError(
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"Method not allowed: {where}",
+                "route:methodNotAllowed",
+                headers=dict(exc.headers or {}),
+            )
+        if exc.status_code == 404:
+            return not_found(method, path)
+        return ApiError(exc.status_code, "HTTP_ERROR", str(exc.detail), "route:refused")
+    log.exception("unexpected error on %s %s", method, path, exc_info=exc)
+    return ApiError(500, "INTERNAL_SERVER_ERROR", "Internal server error", "mock:bug")
+
+
+def not_found(method: str, path: str) -> ApiError:
+    return ApiError(404, "NOT_FOUND", f"No operation at {method} {path}", "route:notFound")
+
+
+def _from_problem(exc: ProblemException) -> ApiError:
+    """Connexion's problems (validation, media type, auth) with the API's codes."""
+    detail = str(exc.detail or exc.title or "invalid request")
+    if exc.status == 415:
+        return invalid_input("header.content-type:unsupported", detail)
+    if exc.status in (400, 422):
+        return invalid_input(detail)
+    if exc.status == 401:
+        return ApiError(401, "NOT_AUTHENTICATED", detail=detail)
+    if exc.status == 403:
+        return ApiError(403, "NOT_AUTHORIZED", detail=detail)
+    if exc.status >= 500:
+        log.error("connexion problem: %r", exc)
+        return ApiError(exc.status, "INTERNAL_SERVER_ERROR", "Internal server error", "mock:bug")
+    code = "MOCK_" + str(exc.title).upper().replace(" ", "_")
+    return ApiError(exc.status, code, str(exc.title), detail)
