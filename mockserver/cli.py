@@ -20,6 +20,7 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 
 
 LIGHT_COMMANDS = ("serve", "scenarios")
+CONTRACT_COMMANDS = ("contract", "proxy")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,7 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 add_proxy_parser,
             )
         except ImportError as exc:  # contract extras not installed: say how to get them
-            _add_missing_extra(commands, ("contract", "proxy"), exc)
+            if argv and argv[0] in CONTRACT_COMMANDS:
+                print(_missing_extra(argv[0], exc), file=sys.stderr)
+                return EXIT_USAGE
+            for name in CONTRACT_COMMANDS:
+                commands.add_parser(name, help=_missing_extra(name, exc))
         else:
             add_contract_parser(commands)
             add_proxy_parser(commands)
@@ -131,25 +136,11 @@ def _list_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_missing_extra(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    names: Sequence[str],
-    error: ImportError,
-) -> None:
-    """Commands whose extra is not installed still exist, and say which install brings them."""
-
-    def explain(args: argparse.Namespace) -> int:
-        print(
-            f"mockserver: '{args.command}' needs the contract extra ({error.name or error} is "
-            "missing): pip install 'mockserver[contract]'",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-
-    for name in names:
-        command = commands.add_parser(name, help="(needs: pip install 'mockserver[contract]')")
-        command.add_argument("rest", nargs=argparse.REMAINDER)
-        command.set_defaults(func=explain)
+def _missing_extra(command: str, error: ImportError) -> str:
+    return (
+        f"mockserver: '{command}' needs the contract extra ({error.name or error} is missing): "
+        "pip install 'mockserver[contract]'"
+    )
 
 
 if __name__ == "__main__":

@@ -144,3 +144,29 @@ def test_another_spec_serves_without_the_luxxon_scenarios_and_world() -> None:
         assert pets.json() == {"id": "p-1", "name": "Rex", "tag": "dog"}
     finally:
         server.stop()
+
+
+def test_an_unknown_flavor_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run("serve", "--flavor", "nope")
+    assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
+    spec = tmp_path / "odd.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx-mock-flavor: nope\n"
+    )
+    result = run("serve", "--spec", str(spec))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"mockserver: {spec}: x-mock-flavor: unknown flavor 'nope'; known: generic, luxxon"
+    ]
+
+
+def test_contract_without_its_extra_says_which_install_brings_it() -> None:
+    script = (
+        "import sys; sys.modules['mockserver.contract.cli'] = None; "
+        "from mockserver.cli import main; sys.exit(main(['contract', '--base-url', 'x']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "pip install 'mockserver[contract]'" in result.stderr
