@@ -18,7 +18,6 @@ the spec's `securitySchemes` name (`Redaction.from_spec`).
 from __future__ import annotations
 
 import base64
-import contextlib
 import itertools
 import time
 from collections import deque
@@ -235,20 +234,23 @@ def _iso(ts: float) -> str:
 
 
 def _body(body: Any) -> dict[str, Any]:
-    """`body` as text (`bodyBase64` when not UTF-8), `json` when it parses, `bodyTruncated`."""
+    """`json` when the body parses, else `body` as text (`bodyBase64` when not UTF-8); and
+    `bodyTruncated` when it was cut at 16 KB (a cut JSON body shows as text)."""
     if body is None or body == b"":
         return {"body": None}
     if not isinstance(body, bytes | bytearray):  # a parsed body: serialize it now
         body = orjson.dumps(body, default=str)
-    out: dict[str, Any] = {"bodyTruncated": len(body) > BODY_LIMIT}
+    truncated = len(body) > BODY_LIMIT
     body = bytes(body[:BODY_LIMIT])
+    out: dict[str, Any]
     try:
-        out["body"] = body.decode("utf-8")
-    except UnicodeDecodeError:
-        out["body"], out["bodyBase64"] = None, base64.b64encode(body).decode()
-        return out
-    with contextlib.suppress(orjson.JSONDecodeError):
-        out["json"] = orjson.loads(body)
+        out = {"json": orjson.loads(body)}
+    except orjson.JSONDecodeError:
+        try:
+            out = {"body": body.decode("utf-8")}
+        except UnicodeDecodeError:
+            out = {"bodyBase64": base64.b64encode(body).decode()}
+    out["bodyTruncated"] = truncated
     return out
 
 
