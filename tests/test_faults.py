@@ -108,7 +108,10 @@ def test_compat_finds_the_transport_under_uvicorns_send(server: Server) -> None:
     with server.request("", b"X-Probe: 1\r\nConnection: close\r\n") as sock:
         raw = read_all(sock)
     probe = orjson.loads(raw.split(b"\r\n\r\n", 1)[1])
-    assert probe == {"connection": True, "cycle": "RequestResponseCycle", "disconnected": True}
+    assert probe == {"connection": True, "cycle": "RequestResponseCycle", "disconnected": True}, (
+        f"uvicorn {uvicorn.__version__} moved what mockserver/_compat.py (uvicorn section) relies "
+        "on: network faults cannot reach the connection any more"
+    )
 
 
 def test_connection_reset_is_a_reset(server: Server) -> None:
