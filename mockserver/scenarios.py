@@ -65,7 +65,7 @@ class Rule:
             and _subset(self.match_path, call.path_params)
             and _subset(self.match_query, call.query)
             and _subset(self.match_headers, call.headers)
-            and all(_pointer(call.body, tokens) == value for tokens, value in self.match_body)
+            and (not self.match_body or _body_matches(self.match_body, call.body))
         )
 
     def example_for(self, operation: Operation) -> str | None:
@@ -76,6 +76,15 @@ class Rule:
 
 _UNSEEDED = latency.Delays()
 _MISSING = object()
+
+
+def _body_matches(wanted: tuple[tuple[tuple[str, ...], Any], ...], body: Any) -> bool:
+    """Every pointer finds its value; true and 1 are different JSON, though Python says equal."""
+    for tokens, value in wanted:
+        found = _pointer(body, tokens)
+        if found != value or isinstance(found, bool) != isinstance(value, bool):
+            return False
+    return True
 
 
 def _pointer(document: Any, tokens: tuple[str, ...]) -> Any:

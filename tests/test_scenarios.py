@@ -139,14 +139,17 @@ def test_a_fault_rule_after_commit(tmp_path: Path) -> None:
 def test_match_on_a_body_json_pointer(tmp_path: Path) -> None:
     rule = rule_from(
         tmp_path,
-        "    match: {body: {/workspaceId: w1, /tags/0: hot, /a~1b: 5}}\n    respond: {status: 200}\n",
+        "    match: {body: {/workspaceId: w1, /tags/0: hot, /a~1b: 5, /on: true}}\n"
+        "    respond: {status: 200}\n",
     )
 
     def call(body: object) -> Call:
         return Call("LxSessionsController_producerToken", "POST", "/", {}, {}, {}, {}, body)
 
-    assert rule.matches(call({"workspaceId": "w1", "tags": ["hot"], "a/b": 5}))
-    assert not rule.matches(call({"workspaceId": "w1", "tags": ["hot"], "a/b": "5"}))
+    good = {"workspaceId": "w1", "tags": ["hot"], "a/b": 5, "on": True}
+    assert rule.matches(call(good))
+    assert not rule.matches(call({**good, "a/b": "5"}))
+    assert not rule.matches(call({**good, "on": 1}))
     assert not rule.matches(call({"workspaceId": "w1", "tags": []}))
     assert not rule.matches(call(None))
 
