@@ -5,21 +5,27 @@ connexion 3 (the reasons are in the modules that use them):
 - `connexion.middleware.routing._scope`: the context variable its router fills in; the routing
   cache (middleware/routing.py) reads the routed scope from it;
 - `OpenAPISpecification._validate_spec`: skipped while the already-checked spec loads;
-- `RequestValidationOperation._operation` and `._validator_map`, `JSONRequestBodyValidator._parse/_validate/_validator/_encoding/_required`: the validation
+- `RequestValidationOperation._operation` and `._validator_map`,
+  `JSONRequestBodyValidator._parse/_validate/_validator/_encoding/_required`: the validation
   cache (middleware/validation.py) builds connexion's own validators once per operation.
+
+uvicorn (mockserver.faults):
+- `RequestResponseCycle.transport` and `.disconnected`, reached through the bound `send`: the
+  network faults write bytes HTTP never would, or break the connection.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from connexion.middleware.request_validation import RequestValidationOperation
 from connexion.middleware.routing import _scope as routing_scope
 from connexion.spec import OpenAPISpecification
 from connexion.validators import JSONRequestBodyValidator
 
+# --- connexion ---------------------------------------------------------------------------------
 # (owner, attribute) pairs the mock relies on; `missing()` names the ones an upgrade removed.
 PRIVATE_ATTRIBUTES: tuple[tuple[Any, str], ...] = (
     (OpenAPISpecification, "_validate_spec"),
@@ -60,4 +66,53 @@ def spec_already_checked() -> Iterator[None]:
             del OpenAPISpecification._validate_spec
 
 
-__all__ = ["PRIVATE_ATTRIBUTES", "missing", "routing_scope", "spec_already_checked"]
+# --- uvicorn: the connection under an ASGI `send` -------------------------------------------------
+# Network faults (mockserver.faults) must write bytes HTTP would never write, or break the TCP
+# connection, which ASGI cannot express. Under uvicorn's httptools and h11 protocols the `send`
+# callable given to the app is the bound method `RequestResponseCycle.send`; the cycle holds the
+# asyncio transport as `.transport` and a `.disconnected` flag that makes every later `send` a
+# no-op. Checked against uvicorn 0.54 (httptools_impl.py, h11_impl.py).
+
+
+class Connection(Protocol):
+    """What the faults use of an asyncio (or uvloop) transport."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+    def is_closing(self) -> bool: ...
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any: ...
+
+
+def connection_of(send: Any) -> Connection | None:
+    """The transport under uvicorn's own `send`, or None for any other server or a wrapped send."""
+    cycle = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None or not all(
+        callable(getattr(transport, name, None))
+        for name in ("write", "close", "abort", "is_closing", "get_extra_info")
+    ):
+        return None
+    return transport  # type: ignore[no-any-return]
+
+
+def abandon(send: Any) -> None:
+    """Tell uvicorn's cycle the connection is gone, so that it neither answers 500 for a response
+    that never started nor lets a later `send` write to a broken connection."""
+    cycle = getattr(send, "__self__", None)
+    if cycle is not None and hasattr(cycle, "disconnected"):
+        cycle.disconnected = True
+
+
+__all__ = [
+    "PRIVATE_ATTRIBUTES",
+    "abandon",
+    "connection_of",
+    "missing",
+    "routing_scope",
+    "spec_already_checked",
+]

@@ -56,7 +56,7 @@ class Engine:
             return self.documented(call, op, selection.code, selection.example, selection.dynamic)
         scenario = self._scenario(selection.scenario, call.namespace)
         rule = scenario.rule_for(call) if scenario else None
-        if rule is not None:
+        if rule is not None and rule.responds:  # latency/fault-only rules: wired in issue 12
             return self._from_rule(call, op, rule)
         if self.worlds is not None:
             reply = self.worlds.get(call.namespace).handle(call, op)
@@ -116,6 +116,7 @@ class Engine:
         return prefix + b'"', b'"' + suffix
 
     def _from_rule(self, call: Call, op: Operation, rule: Rule) -> Reply:
+        assert rule.status is not None
         if rule.has_body:
             reply = Reply(status=rule.status, raw=orjson.dumps(rule.body))
         else:

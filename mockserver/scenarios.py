@@ -1,8 +1,9 @@
-"""Named scenarios from YAML: rules that pick a documented response for matching requests.
+"""Named scenarios from YAML: rules that, for matching requests, pick a documented response,
+add latency, or break the connection (a network fault, possibly after the world applied the call).
 
 Files are checked at start-up against `schemas/scenario.schema.json` and against the spec
 (operations exist, statuses and examples are documented); a bad file stops start-up with
-file, key path and reason.
+file, key path and reason. Runtime rules (`mockserver.rules`) are built by the same `build_rule`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import Any
 
 import jsonschema
 import yaml
+from jsonschema.exceptions import best_match
 
+from mockserver import faults, latency
 from mockserver.calls import Call
 from mockserver.errors import ConfigError
 from mockserver.spec import Operation, Spec
@@ -31,7 +34,7 @@ class ScenarioError(ConfigError):
 @dataclass(frozen=True)
 class Rule:
     operation_ids: frozenset[str]
-    status: int
+    status: int | None  # None: the rule does not choose the answer (latency or fault only)
     examples: tuple[str, ...]  # preference order; empty = the first documented one
     body: Any
     has_body: bool
@@ -39,7 +42,19 @@ class Rule:
     match_path: Mapping[str, str]
     match_query: Mapping[str, str]
     match_headers: Mapping[str, str]
-    delay_s: float
+    latency: latency.Latency | None = None
+    fault: faults.Fault | None = None
+    after_commit: bool = False  # the world applies the call, then the fault breaks the reply
+    match_body: tuple[tuple[tuple[str, ...], Any], ...] = ()  # (pointer tokens, value)
+
+    @property
+    def responds(self) -> bool:
+        return self.status is not None
+
+    @property
+    def delay_s(self) -> float:
+        """A drawn delay, for callers that do not draw `latency` from the app's seeded `Delays`."""
+        return _UNSEEDED.seconds(self.latency)
 
     def matches(self, call: Call) -> bool:
         return (
@@ -47,12 +62,38 @@ class Rule:
             and _subset(self.match_path, call.path_params)
             and _subset(self.match_query, call.query)
             and _subset(self.match_headers, call.headers)
+            and (not self.match_body or _body_matches(self.match_body, call.body))
         )
 
     def example_for(self, operation: Operation) -> str | None:
-        documented = operation.response(self.status)
+        documented = operation.response(self.status) if self.status is not None else None
         names = documented.examples if documented else {}
         return next((name for name in self.examples if name in names), None)
+
+
+_UNSEEDED = latency.Delays()
+_MISSING = object()
+
+
+def _body_matches(wanted: tuple[tuple[tuple[str, ...], Any], ...], body: Any) -> bool:
+    """Every pointer finds its value; true and 1 are different JSON, though Python says equal."""
+    for tokens, value in wanted:
+        found = _pointer(body, tokens)
+        if found != value or isinstance(found, bool) != isinstance(value, bool):
+            return False
+    return True
+
+
+def _pointer(document: Any, tokens: tuple[str, ...]) -> Any:
+    """The value at a JSON pointer's tokens, or a marker that equals nothing."""
+    for token in tokens:
+        if isinstance(document, dict):
+            document = document.get(token, _MISSING)
+        elif isinstance(document, list) and token.isdigit() and int(token) < len(document):
+            document = document[int(token)]
+        else:
+            return _MISSING
+    return document
 
 
 @dataclass(frozen=True)
@@ -71,8 +112,27 @@ def _subset(wanted: Mapping[str, str], actual: Mapping[str, str]) -> bool:
 
 
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+def _validator(definition: str | None = None) -> jsonschema.Draft202012Validator:
+    """The whole file's schema, or one of its `$defs` (`runtimeRule` for the admin API)."""
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    if definition is not None:
+        schema = {"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
+    return jsonschema.Draft202012Validator(schema)
+
+
+def schema_error(document: Any, definition: str | None = None) -> tuple[str, str] | None:
+    """The most telling schema violation as (key path, reason), or None."""
+    error = best_match(_validator(definition).iter_errors(document))
+    if error is None:
+        return None
+    reason, described = error.message, error.schema.get("description")
+    if isinstance(described, str):  # the schema's own words beat "not valid under any of …"
+        wanted = described if described.startswith("one of") else f"wanted: {described}"
+        if error.validator in ("oneOf", "anyOf"):
+            reason = f"{error.instance!r} is not {wanted}"
+        else:
+            reason = f"{reason} ({wanted})"
+    return _key_path(error.absolute_path), reason
 
 
 def load_dir(directory: Path | None, spec: Spec) -> dict[str, Scenario]:
@@ -102,11 +162,12 @@ def load_file(path: Path, spec: Spec) -> Scenario:
         raise ScenarioError(
             path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}"
         ) from None
-    errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
-    if errors:
-        error = min(errors, key=lambda e: len(list(e.absolute_path)))
-        raise ScenarioError(path, _key_path(error.absolute_path), error.message)
-    rules = tuple(_rule(path, f"rules.{i}", raw, spec) for i, raw in enumerate(document["rules"]))
+    problem = schema_error(document)
+    if problem is not None:
+        raise ScenarioError(path, *problem)
+    rules = tuple(
+        build_rule(raw, spec, path, f"rules.{i}") for i, raw in enumerate(document["rules"])
+    )
     return Scenario(document["name"], document.get("description", ""), rules, path)
 
 
@@ -114,15 +175,57 @@ def _key_path(parts: Iterable[Any]) -> str:
     return ".".join(str(part) for part in parts)
 
 
-def _rule(path: Path, where: str, raw: dict[str, Any], spec: Spec) -> Rule:
-    respond = raw["respond"]
-    status = respond["status"]
-    examples = respond.get("example", [])
-    examples = (examples,) if isinstance(examples, str) else tuple(examples)
-    selected = _select_operations(path, f"{where}.operations", raw["operations"], spec)
+def _at(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def build_rule(raw: dict[str, Any], spec: Spec, file: Path | str, where: str = "") -> Rule:
+    """A rule from its (schema-checked) form, checked against the spec; `where` is its key path."""
+    respond = raw.get("respond")
+    selected = _select_operations(file, _at(where, "operations"), raw["operations"], spec)
     if "secured" in raw:
         selected = [op for op in selected if op.secured == raw["secured"]]
-    named_explicitly = all(not s.startswith("tag:") and s != "*" for s in raw["operations"])
+    if respond is None:
+        applicable = [op.operation_id for op in selected]
+        examples: tuple[str, ...] = ()
+        if not applicable:
+            raise ScenarioError(file, _at(where, "secured"), "no selected operation is left")
+    else:
+        example = respond.get("example", [])
+        examples = (example,) if isinstance(example, str) else tuple(example)
+        applicable = _documenting(file, where, raw["operations"], selected, respond, examples)
+    match = raw.get("match", {})
+    return Rule(
+        operation_ids=frozenset(applicable),
+        status=respond["status"] if respond else None,
+        examples=examples,
+        body=(respond or {}).get("body"),
+        has_body="body" in (respond or {}),
+        headers=dict((respond or {}).get("headers", {})),
+        match_path=_strings(match.get("path", {})),
+        match_query=_strings(match.get("query", {})),
+        match_headers={k.lower(): v for k, v in _strings(match.get("headers", {})).items()},
+        latency=_latency(file, where, raw),
+        fault=_fault(file, where, raw),
+        after_commit=raw.get("afterCommit", False),
+        match_body=tuple(
+            (_tokens(pointer), value) for pointer, value in match.get("body", {}).items()
+        ),
+    )
+
+
+def _documenting(
+    file: Path | str,
+    where: str,
+    selectors: list[str],
+    selected: list[Operation],
+    respond: dict[str, Any],
+    examples: tuple[str, ...],
+) -> list[str]:
+    """The selected operations that document the status (and example) the rule responds with;
+    an operation named explicitly that does not is an error, one picked by tag or '*' is skipped."""
+    status = respond["status"]
+    named_explicitly = all(not s.startswith("tag:") and s != "*" for s in selectors)
     applicable = []
     for op in selected:
         documented = op.response(status)
@@ -137,27 +240,51 @@ def _rule(path: Path, where: str, raw: dict[str, Any], spec: Spec) -> Rule:
         if problem is None:
             applicable.append(op.operation_id)
         elif named_explicitly:
-            raise ScenarioError(path, f"{where}.respond", problem)
+            raise ScenarioError(file, _at(where, "respond"), problem)
     if not applicable:
         raise ScenarioError(
-            path,
-            f"{where}.respond",
+            file,
+            _at(where, "respond"),
             f"no selected operation documents status {status}"
             + (f" with example {list(examples)}" if examples else ""),
         )
-    match = raw.get("match", {})
-    return Rule(
-        operation_ids=frozenset(applicable),
-        status=status,
-        examples=examples,
-        body=respond.get("body"),
-        has_body="body" in respond,
-        headers=dict(respond.get("headers", {})),
-        match_path=_strings(match.get("path", {})),
-        match_query=_strings(match.get("query", {})),
-        match_headers={k.lower(): v for k, v in _strings(match.get("headers", {})).items()},
-        delay_s=raw.get("delay_ms", 0) / 1000,
-    )
+    return applicable
+
+
+def _latency(file: Path | str, where: str, raw: dict[str, Any]) -> latency.Latency | None:
+    if "latency" in raw and "delay_ms" in raw:
+        raise ScenarioError(file, _at(where, "delay_ms"), "give latency or delay_ms, not both")
+    try:
+        if "latency" in raw:
+            return latency.parse(raw["latency"])
+        return latency.fixed(raw["delay_ms"]) if "delay_ms" in raw else None
+    except latency.LatencyError as exc:
+        raise ScenarioError(file, _at(where, "latency"), str(exc)) from None
+
+
+def _fault(file: Path | str, where: str, raw: dict[str, Any]) -> faults.Fault | None:
+    if not any(key in raw for key in ("respond", "latency", "delay_ms", "fault")):
+        raise ScenarioError(file, where, "a rule needs respond, latency or fault (or several)")
+    if "fault" not in raw:
+        return None
+    try:
+        fault = faults.parse(raw["fault"])
+    except faults.FaultError as exc:
+        raise ScenarioError(file, _at(where, "fault"), str(exc)) from None
+    if raw.get("afterCommit") and fault.keeps_answer:
+        raise ScenarioError(
+            file, _at(where, "afterCommit"), "dribble delivers the answer; afterCommit adds nothing"
+        )
+    if raw.get("afterCommit") and "respond" in raw:
+        raise ScenarioError(
+            file, _at(where, "afterCommit"), "afterCommit lets the world answer; leave out respond"
+        )
+    return fault
+
+
+def _tokens(pointer: str) -> tuple[str, ...]:
+    """RFC 6901: `/a/b~1c` -> ("a", "b/c")."""
+    return tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:])
 
 
 def _strings(values: Mapping[str, Any]) -> dict[str, str]:
@@ -167,7 +294,9 @@ def _strings(values: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _select_operations(path: Path, where: str, selectors: list[str], spec: Spec) -> list[Operation]:
+def _select_operations(
+    path: Path | str, where: str, selectors: list[str], spec: Spec
+) -> list[Operation]:
     chosen: dict[str, Operation] = {}
     for i, selector in enumerate(selectors):
         if selector == "*":

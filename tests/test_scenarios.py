@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver import scenarios
+from mockserver import faults, scenarios
+from mockserver.calls import Call
 from mockserver.settings import DEFAULT_SCENARIOS, DEFAULT_SPEC
 from mockserver.spec import load
 
@@ -59,7 +60,7 @@ def test_expired_credentials_selects_exactly_the_secured_operations() -> None:
             "name: x\nrules:\n  - operations: [LxHealthController_check]\n    respond: {status: 200}\n"
             "    colour: red\n",
             "rules.0",
-            "Additional properties are not allowed",
+            "'colour' was unexpected",
         ),
         ("name: x\nrules: [\n", "line", "not valid YAML"),
     ],
@@ -96,7 +97,6 @@ rules:
 """,
     )
     rule = scenarios.load_file(path, SPEC).rules[0]
-    from mockserver.calls import Call
 
     def call(pid: str, q: dict[str, str], h: dict[str, str]) -> Call:
         return Call("LxSessionsController_get", "GET", "/", {"id": pid}, q, h, {}, None)
@@ -104,3 +104,83 @@ rules:
     assert rule.matches(call("abc", {"verbose": "true"}, {"x-team": "qa"}))
     assert not rule.matches(call("abd", {"verbose": "true"}, {"x-team": "qa"}))
     assert not rule.matches(call("abc", {}, {"x-team": "qa"}))
+
+
+# -- latency, faults and body matches (issue 12) -------------------------------------------------
+
+
+def rule_from(tmp_path: Path, body: str) -> scenarios.Rule:
+    path = write(
+        tmp_path, f"name: x\nrules:\n  - operations: [LxSessionsController_producerToken]\n{body}"
+    )
+    return scenarios.load_file(path, SPEC).rules[0]
+
+
+def test_a_latency_only_rule_does_not_choose_the_answer(tmp_path: Path) -> None:
+    rule = rule_from(tmp_path, "    latency: {fixedMs: 1500}\n")
+    assert not rule.responds and rule.status is None
+    assert rule.latency is not None and rule.latency.describe() == {"fixedMs": 1500}
+    assert rule.delay_s == 1.5
+
+
+def test_delay_ms_still_works_as_fixed_latency(tmp_path: Path) -> None:
+    rule = rule_from(tmp_path, "    respond: {status: 200}\n    delay_ms: 250\n")
+    assert rule.responds and rule.latency is not None
+    assert rule.latency.describe() == {"fixedMs": 250} and rule.delay_s == 0.25
+
+
+def test_a_fault_rule_after_commit(tmp_path: Path) -> None:
+    rule = rule_from(tmp_path, "    fault: connection-reset\n    afterCommit: true\n")
+    assert rule.fault == faults.Fault("connection-reset") and rule.after_commit
+    hang = rule_from(tmp_path, "    fault: {hang: {seconds: 3}}\n")
+    assert hang.fault == faults.Fault("hang", seconds=3.0) and not hang.after_commit
+
+
+def test_match_on_a_body_json_pointer(tmp_path: Path) -> None:
+    rule = rule_from(
+        tmp_path,
+        "    match: {body: {/workspaceId: w1, /tags/0: hot, /a~1b: 5, /on: true}}\n"
+        "    respond: {status: 200}\n",
+    )
+
+    def call(body: object) -> Call:
+        return Call("LxSessionsController_producerToken", "POST", "/", {}, {}, {}, {}, body)
+
+    good = {"workspaceId": "w1", "tags": ["hot"], "a/b": 5, "on": True}
+    assert rule.matches(call(good))
+    assert not rule.matches(call({**good, "a/b": "5"}))
+    assert not rule.matches(call({**good, "on": 1}))
+    assert not rule.matches(call({"workspaceId": "w1", "tags": []}))
+    assert not rule.matches(call(None))
+
+
+@pytest.mark.parametrize(
+    ("body", "key_path", "reason"),
+    [
+        ("    match: {path: {id: x}}\n", "rules.0", "needs respond, latency or fault"),
+        ("    latency: {fixedMs: 1}\n    delay_ms: 1\n", "rules.0.delay_ms", "not both"),
+        (
+            "    afterCommit: true\n    latency: {fixedMs: 1}\n",
+            "rules.0",
+            "'fault' is a dependency",
+        ),
+        (
+            "    fault: empty-response\n    afterCommit: true\n    respond: {status: 200}\n",
+            "rules.0.afterCommit",
+            "leave out respond",
+        ),
+        ("    fault: dribble\n    afterCommit: true\n", "rules.0.afterCommit", "adds nothing"),
+        ("    fault: teleport\n", "rules.0.fault", "is not one of connection-reset"),
+        ("    latency: {uniformMs: [9, 1]}\n", "rules.0.latency", "min (9) is above max (1)"),
+        ("    latency: {gauss: 3}\n", "rules.0.latency", "is not one of {fixedMs: N}"),
+        ("    match: {body: {amount: 5}}\n    fault: hang\n", "rules.0.match.body", "JSON pointer"),
+        ("    times: 2\n    fault: hang\n", "rules.0", "'times' was unexpected"),
+    ],
+)
+def test_bad_latency_fault_and_match_name_key_path_and_reason(
+    tmp_path: Path, body: str, key_path: str, reason: str
+) -> None:
+    with pytest.raises(scenarios.ScenarioError) as caught:
+        rule_from(tmp_path, body)
+    assert caught.value.key_path == key_path
+    assert reason in caught.value.reason
