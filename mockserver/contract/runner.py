@@ -21,12 +21,13 @@ import httpx
 import schemathesis
 from schemathesis.config import ConfigError, SchemathesisConfig
 from schemathesis.core.errors import LoaderError
-from schemathesis.engine import events, from_schema
+from schemathesis.engine import Status, events, from_schema
 from schemathesis.engine.recorder import CheckNode, ScenarioRecorder
 from schemathesis.engine.run import PhaseName
 
 from mockserver import spec as spec_files
 from mockserver.contract import checks as envelope_checks  # registers them with schemathesis
+from mockserver.contract.allowance import Allowance, allowance_for, parse_status, widen
 from mockserver.contract.errors import ToolError
 from mockserver.contract.profile import Profile, load_profile
 from mockserver.contract.report import (
@@ -38,7 +39,7 @@ from mockserver.contract.report import (
     flatten,
 )
 from mockserver.contract.writers import ReportFile, TrafficRecorder, write_results
-from mockserver.settings import DEFAULT_SPEC
+from mockserver.settings import DEFAULT_SCENARIOS, DEFAULT_SPEC
 
 DEFAULT_MAX_EXAMPLES = 25
 # Schemathesis's checks that judge a response against the contract, then the API's own rules.
@@ -83,6 +84,8 @@ class ContractOptions:
     headers: Mapping[str, str] = field(default_factory=dict)  # sent on every call, e.g. a namespace
     app: Any = None  # an ASGI app to call in-process instead of over the network
     profile: Profile | None = None  # None: the Luxxon profile next to this module
+    accept_statuses: Sequence[str] = ()  # answers, not failures, from every operation
+    scenarios_dir: Path | None = None  # the mock's scenario files; None: Luxxon's with its spec
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class Target:
     base_url: str
     seed: int
     secrets: Mapping[str, str]  # key value -> the environment variable curl lines show instead
+    allowance: Allowance = field(default_factory=Allowance)
+    key_variables: Mapping[str, str] = field(default_factory=dict)  # variable -> role
 
 
 def prepare(options: ContractOptions) -> Target:
@@ -105,6 +110,8 @@ def prepare(options: ContractOptions) -> Target:
     if options.app is None:
         ensure_reachable(base_url, options.request_timeout)
     selected = select_operations(spec, options.operations)
+    allowance = _allowance(options, spec, base_url)
+    profile = widen(profile, allowance, selected)
     document, links = profile.apply(spec.document)
     seed = options.seed if options.seed is not None else random.getrandbits(32)
     config = _config(
@@ -112,11 +119,28 @@ def prepare(options: ContractOptions) -> Target:
     )
     schema = _schema(document, config, options.app)
     _give_keys(schema, profile, options.tokens)
-    secrets = {
-        token: profile.token_env.get(role, f"{role.upper()}_TOKEN")
-        for role, token in options.tokens.items()
+    variables = {
+        role: profile.token_env.get(role, f"{role.upper()}_TOKEN") for role in options.tokens
     }
-    return Target(schema, base_url, seed, secrets)
+    secrets = {token: variables[role] for role, token in options.tokens.items()}
+    key_variables = {variable: role for role, variable in variables.items()}
+    return Target(schema, base_url, seed, secrets, allowance, key_variables)
+
+
+def _allowance(options: ContractOptions, spec: spec_files.Spec, base_url: str) -> Allowance:
+    if options.app is not None:  # in-process: no mock to ask for its scenario
+        return Allowance(tuple(parse_status(str(s)) for s in options.accept_statuses))
+    scenarios_dir = options.scenarios_dir
+    if scenarios_dir is None and options.spec_path == DEFAULT_SPEC:
+        scenarios_dir = DEFAULT_SCENARIOS
+    return allowance_for(
+        base_url,
+        options.headers,
+        options.accept_statuses,
+        spec,
+        scenarios_dir,
+        options.request_timeout,
+    )
 
 
 def contract_schema(options: ContractOptions) -> schemathesis.BaseSchema:
@@ -129,7 +153,12 @@ def contract_schema(options: ContractOptions) -> schemathesis.BaseSchema:
 def run(options: ContractOptions, progress: Callable[[str], None] | None = None) -> ContractResult:
     """Fuzz the target with the spec; failures are data in the result, tool problems raise."""
     target = prepare(options)
-    result = ContractResult(seed=target.seed, base_url=target.base_url)
+    result = ContractResult(
+        seed=target.seed,
+        base_url=target.base_url,
+        accepting=target.allowance.describe(),
+        key_variables=target.key_variables,
+    )
     traffic = TrafficRecorder(
         list(options.reports),
         seed=target.seed,
@@ -139,7 +168,7 @@ def run(options: ContractOptions, progress: Callable[[str], None] | None = None)
     try:
         for event in from_schema(target.schema).execute():
             traffic.on_event(event)
-            _collect(event, result, target.secrets)
+            _collect(event, result, target)
             line = _progress_line(event)
             if progress is not None and line:
                 progress(line)
@@ -302,24 +331,48 @@ def _give_keys(
         schema.auth(refresh_interval=None)(RoleKeys)
 
 
-def _collect(event: events.EngineEvent, result: ContractResult, secrets: Mapping[str, str]) -> None:
+def _collect(event: events.EngineEvent, result: ContractResult, target: Target) -> None:
     if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
         recorder = event.recorder
-        result.requests += len(recorder.interactions)
-        result.operations.update(
-            recorder.cases[case_id].value.operation.label
-            for case_id in recorder.interactions
-            if case_id in recorder.cases
-        )
+        _count(recorder, result, target.allowance)
         for case_id, nodes in recorder.checks.items():
             for node in nodes:
                 if node.failure_info is not None:
-                    result.add(_finding(recorder, case_id, node, event.phase, secrets))
+                    result.add(_finding(recorder, case_id, node, event.phase, target.secrets))
     elif isinstance(event, events.NonFatalError):
         message = (event.info.message or str(event.value)).strip().splitlines() or [""]
         result.errors.append(RunError(event.label, f"{event.info.title}: {message[0]}"))
     elif isinstance(event, events.FatalError):
         raise ToolError(f"schemathesis stopped: {event.exception}")
+
+
+def _count(recorder: ScenarioRecorder, result: ContractResult, allowance: Allowance) -> None:
+    """Requests per operation (and how many got an accepted status); per operation and check,
+    the responses judged, the ones failed and their response time."""
+    result.requests += len(recorder.interactions)
+    for case_id, interaction in recorder.interactions.items():
+        if case_id not in recorder.cases:
+            continue
+        operation = recorder.cases[case_id].value.operation
+        result.operations.add(operation.label)
+        result.requests_by_operation[operation.label] += 1
+        response = interaction.response
+        accepted = allowance.statuses(operation.definition.raw.get("operationId"))
+        if response is not None and str(response.status_code) in accepted:
+            result.accepted_by_operation[operation.label] += 1
+    for case_id, nodes in recorder.checks.items():
+        if case_id in recorder.cases:
+            label = recorder.cases[case_id].value.operation.label
+            seconds = _response_time(recorder, case_id)
+            for node in nodes:
+                if node.status in (Status.SUCCESS, Status.FAILURE):
+                    failed = node.status == Status.FAILURE
+                    result.tally(label, node.name).add(failed=failed, seconds=seconds)
+
+
+def _response_time(recorder: ScenarioRecorder, case_id: str) -> float:
+    found = recorder.interactions.get(case_id)
+    return found.response.elapsed if found is not None and found.response is not None else 0.0
 
 
 def _finding(
