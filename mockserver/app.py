@@ -36,6 +36,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
+from mockserver import docs_ui
 from mockserver import scenarios as scenario_files
 from mockserver import spec as spec_files
 from mockserver.admin import PREFIX as ADMIN_PREFIX
@@ -79,7 +80,9 @@ class MockApp:
         self._api = self._connexion(
             _api_stack(settings.validate_responses, secured), self._endpoint
         )
-        self._docs = _swagger_ui(self._api)
+        self._docs = docs_ui.UIDocument(
+            _swagger_ui(self._api), docs_ui.ui_document(self.spec.document, self.scenarios)
+        )
         self._cors = CORSMiddleware(
             self._guarded,
             allow_origin_regex=".*",  # any origin, echoed so cookies (lx_session) work too
@@ -133,7 +136,11 @@ class MockApp:
 
     def _connexion(self, stack: list[Any], app: Any) -> ConnexionMiddleware:
         middleware = ConnexionMiddleware(
-            app, middlewares=stack, swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui")
+            app,
+            middlewares=stack,
+            swagger_ui_options=SwaggerUIOptions(
+                swagger_ui_path="/ui", swagger_ui_template_arguments=docs_ui.TEMPLATE_ARGUMENTS
+            ),
         )
         # Every operationId resolves to the one endpoint; the spec's own paths carry /api/v1,
         # so the server URL's /api/v1 must not be added again (base_path="").
