@@ -21,22 +21,17 @@ import httpx
 import schemathesis
 from schemathesis.config import ConfigError, SchemathesisConfig
 from schemathesis.core.errors import LoaderError
-from schemathesis.engine import Status, events, from_schema
-from schemathesis.engine.recorder import CheckNode, ScenarioRecorder
+from schemathesis.engine import events, from_schema
 from schemathesis.engine.run import PhaseName
 
 from mockserver import spec as spec_files
 from mockserver.contract import checks as envelope_checks  # registers them with schemathesis
 from mockserver.contract.allowance import Allowance, allowance_for, parse_status, widen
+from mockserver.contract.collect import collect
 from mockserver.contract.errors import ToolError
 from mockserver.contract.profile import Profile, load_profile
 from mockserver.contract.report import (
     ContractResult,
-    Finding,
-    RunError,
-    curl_command,
-    excerpt,
-    flatten,
 )
 from mockserver.contract.writers import ReportFile, TrafficRecorder, write_results
 from mockserver.settings import DEFAULT_SCENARIOS, DEFAULT_SPEC
@@ -65,9 +60,6 @@ FRAMING_HEADERS = frozenset(
     {"content-length", "transfer-encoding", "connection", "host", "expect", "upgrade", "te"}
     | {"trailer", "keep-alive", "proxy-connection"}
 )
-
-# What a check wants when its failure message does not say.
-EXPECTED = {"not_a_server_error": "a response below 500: the server must not fail on any input"}
 
 
 @dataclass(frozen=True)
@@ -168,7 +160,7 @@ def run(options: ContractOptions, progress: Callable[[str], None] | None = None)
     try:
         for event in from_schema(target.schema).execute():
             traffic.on_event(event)
-            _collect(event, result, target)
+            collect(event, result, target.allowance, target.secrets)
             line = _progress_line(event)
             if progress is not None and line:
                 progress(line)
@@ -329,100 +321,6 @@ def _give_keys(
 
     if tokens:
         schema.auth(refresh_interval=None)(RoleKeys)
-
-
-def _collect(event: events.EngineEvent, result: ContractResult, target: Target) -> None:
-    if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
-        recorder = event.recorder
-        _count(recorder, result, target.allowance)
-        for case_id, nodes in recorder.checks.items():
-            for node in nodes:
-                if node.failure_info is not None:
-                    result.add(_finding(recorder, case_id, node, event.phase, target.secrets))
-    elif isinstance(event, events.NonFatalError):
-        message = (event.info.message or str(event.value)).strip().splitlines() or [""]
-        result.errors.append(RunError(event.label, f"{event.info.title}: {message[0]}"))
-    elif isinstance(event, events.FatalError):
-        raise ToolError(f"schemathesis stopped: {event.exception}")
-
-
-def _count(recorder: ScenarioRecorder, result: ContractResult, allowance: Allowance) -> None:
-    """Requests per operation (and how many got an accepted status); per operation and check,
-    the responses judged, the ones failed and their response time."""
-    result.requests += len(recorder.interactions)
-    for case_id, interaction in recorder.interactions.items():
-        if case_id not in recorder.cases:
-            continue
-        operation = recorder.cases[case_id].value.operation
-        result.operations.add(operation.label)
-        result.requests_by_operation[operation.label] += 1
-        response = interaction.response
-        accepted = allowance.statuses(operation.definition.raw.get("operationId"))
-        if response is not None and str(response.status_code) in accepted:
-            result.accepted_by_operation[operation.label] += 1
-    for case_id, nodes in recorder.checks.items():
-        if case_id in recorder.cases:
-            label = recorder.cases[case_id].value.operation.label
-            seconds = _response_time(recorder, case_id)
-            for node in nodes:
-                if node.status in (Status.SUCCESS, Status.FAILURE):
-                    failed = node.status == Status.FAILURE
-                    result.tally(label, node.name).add(failed=failed, seconds=seconds)
-
-
-def _response_time(recorder: ScenarioRecorder, case_id: str) -> float:
-    found = recorder.interactions.get(case_id)
-    return found.response.elapsed if found is not None and found.response is not None else 0.0
-
-
-def _finding(
-    recorder: ScenarioRecorder,
-    case_id: str,
-    node: CheckNode,
-    phase: PhaseName,
-    secrets: Mapping[str, str],
-) -> Finding:
-    assert node.failure_info is not None
-    failure = node.failure_info.failure
-    failing_id = failure.case_id if failure.case_id in recorder.cases else case_id
-    case = recorder.cases[failing_id].value
-    if phase == PhaseName.STATEFUL_TESTING:
-        chain = list(
-            recorder.iter_chain_cases(
-                case_id=failing_id, related_case_ids=failure.related_case_ids()
-            )
-        )
-    else:
-        chain = [case]
-    interaction = recorder.interactions.get(failing_id)
-    response = interaction.response if interaction is not None else None
-    return Finding(  # named after the call that got the wrong answer
-        operation=case.operation.label,
-        operation_id=case.operation.definition.raw.get("operationId"),
-        check=node.name,
-        title=failure.title,
-        expected=failure.message or EXPECTED.get(node.name, failure.title),
-        status=None if response is None else response.status_code,
-        content_type=None if response is None else _content_type(response.headers),
-        body="" if response is None else excerpt(response.content),
-        curl=tuple(
-            _curl(recorder, step.id, secrets) for step in chain if step.id in recorder.interactions
-        ),
-        phase=phase.value,
-        identity=f"{failure.code} {failure._unique_key}".strip(),
-    )
-
-
-def _content_type(headers: Mapping[str, list[str]]) -> str | None:
-    values = headers.get("content-type")
-    return values[0] if values else None
-
-
-def _curl(recorder: ScenarioRecorder, case_id: str, secrets: Mapping[str, str]) -> str:
-    request = recorder.interactions[case_id].request
-    return curl_command(
-        request.method, request.uri, flatten(request.headers), request.body, secrets
-    )
 
 
 def _progress_line(event: events.EngineEvent) -> str | None:
