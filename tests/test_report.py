@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
@@ -16,7 +15,7 @@ from mockserver.cli import main
 from mockserver.contract import ContractOptions, ContractResult, load_profile, render, run
 from mockserver.contract.allowance import Allowance, active_scenario, widen
 from mockserver.contract.report import curl_command
-from mockserver.contract.writers import junit_xml
+from mockserver.contract.writers import junit_xml, result_json
 from tests.broken import reference
 from tests.broken.reference import CONSUMER_KEY, OPERATOR_KEY
 from tests.broken.variants import BROKEN, OUTAGE
@@ -112,8 +111,14 @@ def test_cli_with_a_short_key_names_it_only_in_authorization_and_says_how_to_set
     assert "export LUXXON_TOKEN=<consumer key>" in out
 
 
-def test_end_of_run_counts_every_check_and_every_operation() -> None:
-    result = contract(BARE_ERROR.app(), ["LxHealthController_check", BARE_ERROR.operation])
+@pytest.fixture(scope="module")
+def bare_error_run() -> ContractResult:
+    """One run on an app whose GET /sessions/{id} errors outside the envelope, and on health."""
+    return contract(BARE_ERROR.app(), ["LxHealthController_check", BARE_ERROR.operation])
+
+
+def test_end_of_run_counts_every_check_and_every_operation(bare_error_run: ContractResult) -> None:
+    result = bare_error_run
 
     text = render(result)
 
@@ -126,13 +131,15 @@ def test_end_of_run_counts_every_check_and_every_operation() -> None:
         r"\n  GET /api/v1/sessions/\{id\} +\d+  .*error_envelope \(\d+ of \d+\)", operations
     )
     assert sum(result.requests_by_operation.values()) == result.requests
+    counts = {(c["operation"], c["check"]): c for c in result_json(result)["counts"]}
+    assert counts[("GET /api/v1/sessions/{id}", "error_envelope")]["failed"] > 0
     assert text.splitlines()[-1].startswith("contract http://testserver: 2 operations")
 
 
 def test_junit_has_a_timed_case_per_operation_and_check_and_counts_its_failure_elements(
-    tmp_path: Path,
+    bare_error_run: ContractResult,
 ) -> None:
-    result = contract(BARE_ERROR.app(), ["LxHealthController_check", BARE_ERROR.operation])
+    result = bare_error_run
 
     root = ElementTree.fromstring(junit_xml(result))
     [suite] = root.findall("testsuite")
@@ -184,6 +191,17 @@ def test_accepted_statuses_join_each_status_check_once_per_operation() -> None:
     statuses = {(check, op): s for check, op, s in entries}
     assert statuses[("not_a_server_error", "LxSessionsController_dispatch")] == ("503", "502")
     assert statuses[("positive_data_acceptance", "LxHealthController_check")] == ("502",)
+
+
+def test_a_status_that_is_not_one_is_a_tool_error_before_anything_is_sent(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["contract", "--base-url", "http://127.0.0.1:9", "--accept-status", "5xx"])
+
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "mockserver contract: error: --accept-status '5xx': expected an HTTP status such as 503\n"
+    )
 
 
 def test_a_server_that_is_not_the_mock_has_no_active_scenario() -> None:

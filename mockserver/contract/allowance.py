@@ -10,7 +10,7 @@ judge a status alone; the checks that judge the body (schema, content type, enve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -83,13 +83,12 @@ def widen(profile: Profile, allowance: Allowance, operation_ids: Iterable[str]) 
 def allowance_for(
     base_url: str,
     headers: Mapping[str, str],
-    accepted: Sequence[str],
+    everywhere: tuple[str, ...],
     spec: spec_files.Spec,
     scenarios_dir: Path | None,
     timeout: float,
 ) -> Allowance:
     """What this run accepts: the given statuses, plus the mock's active scenario's, if any."""
-    everywhere = tuple(dict.fromkeys(parse_status(str(s)) for s in accepted))
     sent = {name.lower(): value for name, value in headers.items()}
     name = sent.get("x-mock-scenario") or active_scenario(base_url, sent, timeout)
     if not name:

@@ -96,13 +96,14 @@ def prepare(options: ContractOptions) -> Target:
     """Spec, URL, operations, links, keys and checks resolved into a schemathesis schema."""
     if options.max_examples < 1 or options.workers < 1:
         raise ToolError("--max-examples and --workers must be at least 1")
+    accepted = tuple(dict.fromkeys(parse_status(str(s)) for s in options.accept_statuses))
     profile = options.profile or load_profile()
     spec = _load_spec(options.spec_path)
     base_url = target_base_url(options.base_url, spec)
     if options.app is None:
         ensure_reachable(base_url, options.request_timeout)
     selected = select_operations(spec, options.operations)
-    allowance = _allowance(options, spec, base_url)
+    allowance = _allowance(options, spec, base_url, accepted)
     profile = widen(profile, allowance, selected)
     document, links = profile.apply(spec.document)
     seed = options.seed if options.seed is not None else random.getrandbits(32)
@@ -119,16 +120,18 @@ def prepare(options: ContractOptions) -> Target:
     return Target(schema, base_url, seed, secrets, allowance, key_variables)
 
 
-def _allowance(options: ContractOptions, spec: spec_files.Spec, base_url: str) -> Allowance:
+def _allowance(
+    options: ContractOptions, spec: spec_files.Spec, base_url: str, accepted: tuple[str, ...]
+) -> Allowance:
     if options.app is not None:  # in-process: no mock to ask for its scenario
-        return Allowance(tuple(parse_status(str(s)) for s in options.accept_statuses))
+        return Allowance(accepted)
     scenarios_dir = options.scenarios_dir
     if scenarios_dir is None and options.spec_path == DEFAULT_SPEC:
         scenarios_dir = DEFAULT_SCENARIOS
     return allowance_for(
         base_url,
         options.headers,
-        options.accept_statuses,
+        accepted,
         spec,
         scenarios_dir,
         options.request_timeout,
