@@ -81,6 +81,7 @@ def add_contract_parser(subparsers: Subparsers) -> None:
     contract.add_argument(
         "--scenarios",
         type=Path,
+        metavar="DIR",
         help="the mock's scenario folder, to read its active scenario (default: the Luxxon "
         "scenarios with the Luxxon spec)",
     )
