@@ -33,7 +33,7 @@ from connexion.resolver import Resolver
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
-from mockserver import flavors
+from mockserver import docs_ui, flavors
 from mockserver import scenarios as scenario_files
 from mockserver import spec as spec_files
 from mockserver._compat import spec_already_checked
@@ -70,7 +70,9 @@ class MockApp:
         self.engine = Engine(self.flavor, self.scenarios, settings.scenario, self.worlds)
         self.admin = Admin(self.engine)
         self._api = self._connexion()
-        self._docs = _swagger_ui(self._api)
+        self._docs = docs_ui.UIDocument(
+            _swagger_ui(self._api), docs_ui.ui_document(self.spec.document, self.scenarios)
+        )
         self._app = ErrorBoundary(self._route, self.flavor)
         self._cors = CORSMiddleware(
             self._app,
@@ -118,7 +120,9 @@ class MockApp:
         middleware = ConnexionMiddleware(
             self._endpoint,
             middlewares=stack,
-            swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+            swagger_ui_options=SwaggerUIOptions(
+                swagger_ui_path="/ui", swagger_ui_template_arguments=docs_ui.TEMPLATE_ARGUMENTS
+            ),
         )
         # Every operationId resolves to the one endpoint; the spec's own paths carry any base
         # path its server URL has, so none is added again (base_path="").

@@ -1,6 +1,6 @@
 """Credentials in what the journal shows, cut to their first 8 characters.
 
-Authorization keeps its scheme (`Bearer lxxn_tes…`); every cookie keeps its name; Proxy-Authorization,
+Authorization keeps its scheme (`Bearer abcd1234…`); every cookie keeps its name; Proxy-Authorization,
 X-Mock-Admin-Token and each header or query parameter the spec's `securitySchemes` name are cut.
 """
 

@@ -253,11 +253,13 @@ def test_cli_passes_a_correct_server_and_writes_junit(
     assert code == 0, out
     assert out.strip().splitlines()[-1].endswith("passed: 0 failures")
     suite = ElementTree.parse(junit).getroot()
+    cases = suite.findall("testsuite/testcase")
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == (
-        str(len(OPERATIONS)),
+        str(len(cases)),
         "0",
         "0",
     )
+    assert len({case.get("classname") for case in cases}) == len(OPERATIONS)  # one per check each
 
 
 def test_cli_exits_1_and_names_the_check_for_a_broken_server(

@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.cli import main
-from mockserver.contract.proxy import ProxyOptions, ViolationLog, create_proxy_app
+from mockserver.contract.proxy import ProxyOptions, Violation, ViolationLog, create_proxy_app
 from tests.broken import reference
 from tests.broken.variants import BROKEN
 from tests.conftest import LiveServer, free_port
@@ -181,37 +181,49 @@ def _wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
     raise RuntimeError("the proxy did not start")
 
 
-def test_cli_prints_the_summary_on_exit_and_fails_on_violation() -> None:
+def proxy_cli(upstream_url: str, *flags: str) -> tuple[int, str, str]:
+    """`mockserver proxy` in a process of its own: two calls to health, then SIGTERM."""
     port = free_port()
-    with LiveServer(BROKEN["missing required field"].app()) as up:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mockserver",
-                "proxy",
-                "--upstream",
-                up.url,
-                "--port",
-                str(port),
-                "--fail-on-violation",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
-        )
-        try:
-            _wait_for_port(port, process)
-            httpx.get(f"http://127.0.0.1:{port}/api/v1/health", headers=AUTH, timeout=10)
-            httpx.get(f"http://127.0.0.1:{port}/api/v1/health", headers=AUTH, timeout=10)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            out, err = process.communicate(timeout=20)
+    command = [sys.executable, "-m", "mockserver", "proxy", "--upstream", upstream_url]
+    process = subprocess.Popen(
+        [*command, "--port", str(port), *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    try:
+        _wait_for_port(port, process)
+        httpx.get(f"http://127.0.0.1:{port}/api/v1/health", headers=AUTH, timeout=10)
+        httpx.get(f"http://127.0.0.1:{port}/api/v1/health", headers=AUTH, timeout=10)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    return process.returncode, out, err
 
-    assert process.returncode == 1
+
+def test_cli_prints_the_summary_on_exit_and_fails_on_violation() -> None:
+    with LiveServer(BROKEN["missing required field"].app()) as up:
+        code, out, err = proxy_cli(up.url, "--fail-on-violation")  # the same as --fail-on any
+
+    assert code == 1
     assert out.splitlines() == [
         "proxy: 2 exchanges, 2 violations (0 request, 2 response)",
         "     2  response LxHealthController_check",
     ]
     assert err.count("VIOLATION response LxHealthController_check GET /api/v1/health -> 200: ") == 2
+
+
+def test_cli_fails_only_on_the_kind_of_violation_asked_for() -> None:
+    with LiveServer(BROKEN["missing required field"].app()) as up:
+        code, out, _ = proxy_cli(up.url, "--fail-on", "request")
+
+    assert code == 0  # the server broke the spec, the client did not
+    assert out.splitlines()[0] == "proxy: 2 exchanges, 2 violations (0 request, 2 response)"
+
+
+def test_fail_on_counts_requests_responses_or_both() -> None:
+    log = ViolationLog()
+    log.record([Violation("op", "response", "r", "GET", "/x", 200)])
+
+    assert [len(log.violations_of(kind)) for kind in ("response", "request", "any")] == [1, 0, 1]

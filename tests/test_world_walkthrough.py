@@ -1,7 +1,7 @@
-"""The README's world section, executed: the curl walkthroughs and every row of the error-code table run over
+"""docs/world.md, executed: the curl walkthroughs and every row of the error-code table run over
 real HTTP against the world, command by command, with the world's clock moved instead of `sleep`.
 
-The commands are read from the document itself, so the README cannot drift from what the mock
+The commands are read from the document itself, so the page cannot drift from what the mock
 does. A small interpreter understands exactly the shell the document uses: variables, `$(…)`,
 `curl` (-s -i -X -H -d -o -c -b), `| jq -r/-e` with a path or an equality, and
 `sleep N` and `until …; do sleep N; done`.
@@ -27,13 +27,13 @@ from tests.world_client import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = (ROOT / "README.md").read_text(encoding="utf-8")
+DOC = (ROOT / "docs" / "world.md").read_text(encoding="utf-8")
 POLL_LIMIT = 60
 
 
 def block(name: str) -> str:
     match = re.search(rf"```bash {name}\n(.*?)\n```", DOC, re.S)
-    assert match, f"README.md has no `bash {name}` block"
+    assert match, f"docs/world.md has no `bash {name}` block"
     return match.group(1)
 
 

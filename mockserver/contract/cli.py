@@ -1,6 +1,6 @@
 """`mockserver contract` and `mockserver proxy`: parse, call the library, map to an exit code.
 
-Exit codes: 0 passed, 1 contract failures (or proxy violations with --fail-on-violation),
+Exit codes: 0 passed, 1 contract failures (or proxy violations of the kind --fail-on names),
 2 tool error (one line on stderr).
 """
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 EXIT_OK, EXIT_FAILURES, EXIT_TOOL_ERROR = 0, 1, 2
+FAIL_ON = ("response", "request", "any")
 
 
 def add_contract_parser(subparsers: Subparsers) -> None:
@@ -69,6 +70,21 @@ def add_contract_parser(subparsers: Subparsers) -> None:
         metavar="FORMAT:PATH",
         help=f"write a report; FORMAT is one of {', '.join(FORMATS)}",
     )
+    contract.add_argument(
+        "--accept-status",
+        action="append",
+        default=[],
+        metavar="STATUS",
+        help="an answer, not a failure, from any operation (repeat); against the mock, the "
+        "statuses its active scenario makes operations answer are accepted on their own",
+    )
+    contract.add_argument(
+        "--scenarios",
+        type=Path,
+        metavar="DIR",
+        help="the mock's scenario folder, to read its active scenario (default: the shipped "
+        "scenarios with the shipped spec)",
+    )
     contract.add_argument("--workers", type=int, default=1, help="concurrent workers")
     contract.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS")
     contract.set_defaults(func=run_contract)
@@ -99,6 +115,8 @@ def run_contract(args: argparse.Namespace) -> int:
             workers=args.workers,
             request_timeout=args.request_timeout,
             profile=profile,
+            accept_statuses=args.accept_status,
+            scenarios_dir=args.scenarios,
         )
         result = run(options, progress=lambda line: print(line, file=sys.stderr))
     except ToolError as exc:
@@ -138,7 +156,17 @@ def add_proxy_parser(subparsers: Subparsers) -> None:
     proxy.add_argument("--host", default="127.0.0.1")
     proxy.add_argument("--port", type=int, default=4011)
     proxy.add_argument(
-        "--fail-on-violation", action="store_true", help="exit 1 if any violation was seen (for CI)"
+        "--fail-on",
+        choices=FAIL_ON,
+        help="when stopped, exit 1 if a violation of this kind was seen (for CI): a response that "
+        "breaks the spec (the server's fault), a request (the client's), or any",
+    )
+    proxy.add_argument(
+        "--fail-on-violation",
+        dest="fail_on",
+        action="store_const",
+        const="any",
+        help="the same as --fail-on any",
     )
     proxy.set_defaults(func=run_proxy)
 
@@ -158,4 +186,4 @@ def run_proxy(args: argparse.Namespace) -> int:
         print(f"mockserver proxy: error: {exc}", file=sys.stderr)
         return EXIT_TOOL_ERROR
     print(log.summary())
-    return EXIT_FAILURES if args.fail_on_violation and log.violations else EXIT_OK
+    return EXIT_FAILURES if args.fail_on and log.violations_of(args.fail_on) else EXIT_OK

@@ -99,6 +99,10 @@ class ViolationLog:
         self.upstream_errors += 1
         self._write(f"UPSTREAM {method} {path}: {reason}")
 
+    def violations_of(self, kind: str) -> list[Violation]:
+        """`request`, `response` or `any`: what `--fail-on` counts."""
+        return [v for v in self.violations if kind in ("any", v.direction)]
+
     def _write(self, line: str) -> None:
         if self.out is not None:
             self.out(line)

@@ -22,23 +22,19 @@ import schemathesis
 from schemathesis.config import ConfigError, SchemathesisConfig
 from schemathesis.core.errors import LoaderError
 from schemathesis.engine import events, from_schema
-from schemathesis.engine.recorder import CheckNode, ScenarioRecorder
 from schemathesis.engine.run import PhaseName
 
 from mockserver import spec as spec_files
 from mockserver.contract import checks as envelope_checks  # registers them with schemathesis
+from mockserver.contract.allowance import Allowance, allowance_for, parse_status, widen
+from mockserver.contract.collect import collect
 from mockserver.contract.errors import ToolError
 from mockserver.contract.profile import Profile, load_profile
 from mockserver.contract.report import (
     ContractResult,
-    Finding,
-    RunError,
-    curl_command,
-    excerpt,
-    flatten,
 )
 from mockserver.contract.writers import ReportFile, TrafficRecorder, write_results
-from mockserver.settings import DEFAULT_SPEC
+from mockserver.settings import DEFAULT_SCENARIOS, DEFAULT_SPEC
 
 DEFAULT_MAX_EXAMPLES = 25
 # Schemathesis's checks that judge a response against the contract, then the API's own rules.
@@ -65,9 +61,6 @@ FRAMING_HEADERS = frozenset(
     | {"trailer", "keep-alive", "proxy-connection"}
 )
 
-# What a check wants when its failure message does not say.
-EXPECTED = {"not_a_server_error": "a response below 500: the server must not fail on any input"}
-
 
 @dataclass(frozen=True)
 class ContractOptions:
@@ -83,6 +76,10 @@ class ContractOptions:
     headers: Mapping[str, str] = field(default_factory=dict)  # sent on every call, e.g. a namespace
     app: Any = None  # an ASGI app to call in-process instead of over the network
     profile: Profile | None = None  # None: the shipped flavor's profile
+    accept_statuses: Sequence[str] = ()  # answers, not failures, from every operation
+    scenarios_dir: Path | None = (
+        None  # the mock's scenario files; None: the shipped ones with the shipped spec
+    )
 
 
 @dataclass(frozen=True)
@@ -93,18 +90,23 @@ class Target:
     base_url: str
     seed: int
     secrets: Mapping[str, str]  # key value -> the environment variable curl lines show instead
+    allowance: Allowance = field(default_factory=Allowance)
+    key_variables: Mapping[str, str] = field(default_factory=dict)  # variable -> role
 
 
 def prepare(options: ContractOptions) -> Target:
     """Spec, URL, operations, links, keys and checks resolved into a schemathesis schema."""
     if options.max_examples < 1 or options.workers < 1:
         raise ToolError("--max-examples and --workers must be at least 1")
+    accepted = tuple(dict.fromkeys(parse_status(str(s)) for s in options.accept_statuses))
     profile = options.profile or load_profile()
     spec = _load_spec(options.spec_path)
     base_url = target_base_url(options.base_url, spec)
     if options.app is None:
         ensure_reachable(base_url, options.request_timeout)
     selected = select_operations(spec, options.operations)
+    allowance = _allowance(options, spec, base_url, accepted)
+    profile = widen(profile, allowance, selected)
     document, links = profile.apply(spec.document)
     seed = options.seed if options.seed is not None else random.getrandbits(32)
     config = _config(
@@ -112,11 +114,30 @@ def prepare(options: ContractOptions) -> Target:
     )
     schema = _schema(document, config, options.app)
     _give_keys(schema, profile, options.tokens)
-    secrets = {
-        token: profile.token_env.get(role, f"{role.upper()}_TOKEN")
-        for role, token in options.tokens.items()
+    variables = {
+        role: profile.token_env.get(role, f"{role.upper()}_TOKEN") for role in options.tokens
     }
-    return Target(schema, base_url, seed, secrets)
+    secrets = {token: variables[role] for role, token in options.tokens.items()}
+    key_variables = {variable: role for role, variable in variables.items()}
+    return Target(schema, base_url, seed, secrets, allowance, key_variables)
+
+
+def _allowance(
+    options: ContractOptions, spec: spec_files.Spec, base_url: str, accepted: tuple[str, ...]
+) -> Allowance:
+    if options.app is not None:  # in-process: no mock to ask for its scenario
+        return Allowance(accepted)
+    scenarios_dir = options.scenarios_dir
+    if scenarios_dir is None and options.spec_path == DEFAULT_SPEC:
+        scenarios_dir = DEFAULT_SCENARIOS
+    return allowance_for(
+        base_url,
+        options.headers,
+        accepted,
+        spec,
+        scenarios_dir,
+        options.request_timeout,
+    )
 
 
 def contract_schema(options: ContractOptions) -> schemathesis.BaseSchema:
@@ -129,7 +150,12 @@ def contract_schema(options: ContractOptions) -> schemathesis.BaseSchema:
 def run(options: ContractOptions, progress: Callable[[str], None] | None = None) -> ContractResult:
     """Fuzz the target with the spec; failures are data in the result, tool problems raise."""
     target = prepare(options)
-    result = ContractResult(seed=target.seed, base_url=target.base_url)
+    result = ContractResult(
+        seed=target.seed,
+        base_url=target.base_url,
+        accepting=target.allowance.describe(),
+        key_variables=target.key_variables,
+    )
     traffic = TrafficRecorder(
         list(options.reports),
         seed=target.seed,
@@ -139,7 +165,7 @@ def run(options: ContractOptions, progress: Callable[[str], None] | None = None)
     try:
         for event in from_schema(target.schema).execute():
             traffic.on_event(event)
-            _collect(event, result, target.secrets)
+            collect(event, result, target.allowance, target.secrets)
             line = _progress_line(event)
             if progress is not None and line:
                 progress(line)
@@ -300,76 +326,6 @@ def _give_keys(
 
     if tokens:
         schema.auth(refresh_interval=None)(RoleKeys)
-
-
-def _collect(event: events.EngineEvent, result: ContractResult, secrets: Mapping[str, str]) -> None:
-    if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
-        recorder = event.recorder
-        result.requests += len(recorder.interactions)
-        result.operations.update(
-            recorder.cases[case_id].value.operation.label
-            for case_id in recorder.interactions
-            if case_id in recorder.cases
-        )
-        for case_id, nodes in recorder.checks.items():
-            for node in nodes:
-                if node.failure_info is not None:
-                    result.add(_finding(recorder, case_id, node, event.phase, secrets))
-    elif isinstance(event, events.NonFatalError):
-        message = (event.info.message or str(event.value)).strip().splitlines() or [""]
-        result.errors.append(RunError(event.label, f"{event.info.title}: {message[0]}"))
-    elif isinstance(event, events.FatalError):
-        raise ToolError(f"schemathesis stopped: {event.exception}")
-
-
-def _finding(
-    recorder: ScenarioRecorder,
-    case_id: str,
-    node: CheckNode,
-    phase: PhaseName,
-    secrets: Mapping[str, str],
-) -> Finding:
-    assert node.failure_info is not None
-    failure = node.failure_info.failure
-    failing_id = failure.case_id if failure.case_id in recorder.cases else case_id
-    case = recorder.cases[failing_id].value
-    if phase == PhaseName.STATEFUL_TESTING:
-        chain = list(
-            recorder.iter_chain_cases(
-                case_id=failing_id, related_case_ids=failure.related_case_ids()
-            )
-        )
-    else:
-        chain = [case]
-    interaction = recorder.interactions.get(failing_id)
-    response = interaction.response if interaction is not None else None
-    return Finding(  # named after the call that got the wrong answer
-        operation=case.operation.label,
-        operation_id=case.operation.definition.raw.get("operationId"),
-        check=node.name,
-        title=failure.title,
-        expected=failure.message or EXPECTED.get(node.name, failure.title),
-        status=None if response is None else response.status_code,
-        content_type=None if response is None else _content_type(response.headers),
-        body="" if response is None else excerpt(response.content),
-        curl=tuple(
-            _curl(recorder, step.id, secrets) for step in chain if step.id in recorder.interactions
-        ),
-        phase=phase.value,
-        identity=f"{failure.code} {failure._unique_key}".strip(),
-    )
-
-
-def _content_type(headers: Mapping[str, list[str]]) -> str | None:
-    values = headers.get("content-type")
-    return values[0] if values else None
-
-
-def _curl(recorder: ScenarioRecorder, case_id: str, secrets: Mapping[str, str]) -> str:
-    request = recorder.interactions[case_id].request
-    return curl_command(
-        request.method, request.uri, flatten(request.headers), request.body, secrets
-    )
 
 
 def _progress_line(event: events.EngineEvent) -> str | None:

@@ -16,7 +16,7 @@ from schemathesis.reporting.ndjson import NdjsonWriter
 from schemathesis.reporting.vcr import VcrWriter
 
 from mockserver.contract.errors import ToolError
-from mockserver.contract.report import ContractResult, render_finding
+from mockserver.contract.report import ContractResult, Finding, Tally, render_finding
 
 RESULT_FORMATS = ("junit", "json")
 TRAFFIC_FORMATS = ("har", "vcr", "ndjson")
@@ -83,33 +83,49 @@ def write_results(files: list[ReportFile], result: ContractResult) -> None:
 
 
 def junit_xml(result: ContractResult) -> str:
-    """One test case per operation tested; each finding is a <failure>, each tool error an <error>."""
-    labels = sorted(result.operations | {f.operation for f in result.findings})
+    """One test case per operation × check, timed by the responses it judged; a case whose check
+    failed holds one <failure> with every distinct finding, so `failures` counts both the failed
+    cases and the <failure> elements (CI dashboards read either). A tool error is an <error>."""
+    suites = ElementTree.Element("testsuites")
+    suite = ElementTree.SubElement(suites, "testsuite", {"name": "mockserver contract"})
+    pairs = set(result.tallies) | {(f.operation, f.check) for f in result.findings}
+    for operation, check in sorted(pairs):
+        tally = result.tallies.get((operation, check), Tally())
+        case = ElementTree.SubElement(
+            suite,
+            "testcase",
+            {"classname": operation, "name": check, "time": f"{tally.seconds:.3f}"},
+        )
+        findings = result.findings_for(operation, check)
+        if findings:
+            failure = ElementTree.SubElement(
+                case, "failure", {"type": check, "message": _failure_message(findings, tally)}
+            )
+            failure.text = "\n\n".join(render_finding(finding) for finding in findings)
+    for error in result.errors:
+        case = ElementTree.SubElement(
+            suite, "testcase", {"classname": "tool", "name": error.label, "time": "0.000"}
+        )
+        ElementTree.SubElement(case, "error", {"message": error.label}).text = error.message
     counts = {
-        "tests": str(len(labels)),
-        "failures": str(len({f.operation for f in result.findings})),
-        "errors": str(len(result.errors)),
+        "tests": str(len(suite.findall("testcase"))),
+        "failures": str(len(suite.findall("testcase/failure"))),
+        "errors": str(len(suite.findall("testcase/error"))),
         "time": f"{result.elapsed:.3f}",
     }
-    suites = ElementTree.Element("testsuites", counts)
-    suite = ElementTree.SubElement(suites, "testsuite", {"name": "mockserver contract", **counts})
-    for label in labels:
-        case = ElementTree.SubElement(suite, "testcase", {"classname": "contract", "name": label})
-        for finding in (f for f in result.findings if f.operation == label):
-            failure = ElementTree.SubElement(
-                case,
-                "failure",
-                {"type": finding.check, "message": f"{finding.check}: {finding.title}"},
-            )
-            failure.text = render_finding(finding)
-    if result.errors:
-        case = ElementTree.SubElement(suite, "testcase", {"classname": "contract", "name": "tool"})
-        for error in result.errors:
-            ElementTree.SubElement(case, "error", {"message": error.label}).text = error.message
+    suites.attrib.update(counts)
+    suite.attrib.update(counts)
     ElementTree.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(
         suites, encoding="unicode"
     )
+
+
+def _failure_message(findings: list[Finding], tally: Tally) -> str:
+    titles = "; ".join(dict.fromkeys(finding.title for finding in findings))
+    distinct = f"{len(findings)} distinct failures: " if len(findings) > 1 else ""
+    judged = f" (failed {tally.failed} of {tally.responses} responses)" if tally.responses else ""
+    return f"{findings[0].check}: {distinct}{titles}{judged}"
 
 
 def result_json(result: ContractResult) -> dict[str, Any]:
@@ -121,6 +137,18 @@ def result_json(result: ContractResult) -> dict[str, Any]:
         "requests": result.requests,
         "elapsed_s": round(result.elapsed, 3),
         "failed_checks": result.failed_checks,
+        "accepted": result.accepting,
+        "counts": [
+            {
+                "operation": operation,
+                "check": check,
+                "responses": tally.responses,
+                "failed": tally.failed,
+                "seconds": round(tally.seconds, 3),
+            }
+            for (operation, check), tally in sorted(result.tallies.items())
+        ],
+        "requests_by_operation": dict(sorted(result.requests_by_operation.items())),
         "findings": [asdict(finding) for finding in result.findings],
         "errors": [asdict(error) for error in result.errors],
     }

@@ -113,3 +113,20 @@ BROKEN: dict[str, Variant] = {
         "success_envelope", HEALTH, health_claims_201
     ),
 }
+
+START = "LxSessionsController_start"
+
+
+async def start_during_a_video_outage(request: Request, store: Store) -> Response:
+    """Correct except that the video backend is down: a documented 503 on every call."""
+    body = {
+        "statusCode": 503,
+        "code": "VIDEO_ERROR",
+        "message": "Video service unavailable",
+        "timestamp": "2026-05-13T12:00:00Z",
+    }
+    return JSONResponse(body, status_code=503)
+
+
+# Not broken: a documented answer no check expects by default (`--accept-status 503` accepts it).
+OUTAGE = Variant("not_a_server_error", START, start_during_a_video_outage)
