@@ -1,0 +1,305 @@
+"""The world answers only what its contract documents: every credential a developer can hold ×
+every operation × every state a session can be in, with each response checked against
+openapi.json (openapi-core), its error `code` among the codes the operation documents for that
+status, and every 400's `detail` a short `field:reason` label. Zero off-spec answers allowed.
+
+One test per session state (xdist spreads them); each (state, credential) pair gets its own
+namespace on the shared world server, and sessions are driven there over HTTP, time moved with
+the admin clock (`POST /__mock/clock`), never waited for.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conformance import assert_conforms
+from tests.world_client import (
+    BOGOTA,
+    CONSUMER,
+    CONSUMER_WS,
+    MEDELLIN,
+    OPERATOR,
+    OPERATOR_WS,
+    OWNER_WALLET,
+    READONLY,
+    REVOKED,
+    SIGNATURE,
+    SPEC,
+    WEBHOOK,
+    WEBHOOK_AUTH,
+    operation_for,
+    world_server,
+)
+
+LABEL = re.compile(r"^[a-z][\w.\-:]*$")
+STATES = ("REQUESTED", "ASSIGNED", "LIVE", "ENDED", "CANCELLED", "EXPIRED")
+KEYS = {
+    "consumer": CONSUMER,
+    "operator": OPERATOR,
+    "readonly": READONLY,
+    "revoked": REVOKED,
+    "medellin": MEDELLIN,
+    "forged": "lxxn_test_8c3a5b_forgedforgedforged",
+}
+CREDENTIALS = (*KEYS, "none", "wallet")
+READONLY_KEY_ID = "5d3c1b2e-4f6a-4b8c-9d0e-1f2a3b4c5d6e"
+WAIT_S = 60  # the driven sessions' waitTimeoutSeconds
+
+
+@dataclass
+class Probe:
+    """One namespace of the world server, seen through one credential, every answer checked."""
+
+    http: httpx.Client
+    namespace: str
+    state: str
+    credential: str
+    auth: dict[str, str] = field(default_factory=dict)
+    off_spec: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+    def send(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any
+    ) -> httpx.Response:
+        sent = {"X-Mock-Namespace": self.namespace, **(headers or {})}
+        response = self.http.request(method, "/api/v1" + path, headers=sent, **kw)
+        self.check(response)
+        return response
+
+    def as_me(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        return self.send(method, path, {**self.auth, **kw.pop("headers", {})}, **kw)
+
+    def as_key(self, key: str, method: str, path: str, **kw: Any) -> Any:
+        """A set-up step by a demo key; it must succeed."""
+        response = self.send(method, path, {"Authorization": f"Bearer {key}"}, **kw)
+        assert response.status_code == 200, f"set-up {method} {path}: {response.text}"
+        return response.json()["data"]
+
+    def advance(self, seconds: float) -> None:
+        body = {"advance": seconds} if seconds else {"freeze": True}
+        response = self.http.post(
+            "/__mock/clock", json=body, headers={"X-Mock-Namespace": self.namespace}
+        )
+        assert response.status_code == 200, response.text
+
+    def check(self, response: httpx.Response) -> None:
+        op = operation_for(response.request.method, response.request.url.path)
+        where = (
+            f"[{self.state} {self.credential}] {op.operation_id} "
+            f"{response.request.method} {response.request.url.path} -> {response.status_code}"
+        )
+        self.seen.add(op.operation_id)
+        try:
+            assert_conforms(response)
+        except AssertionError as exc:
+            self.off_spec.append(f"{where}: {str(exc).splitlines()[0][:300]}")
+            return
+        if response.status_code < 400:
+            return
+        body = response.json()
+        documented = op.response(response.status_code)
+        if documented is None or body["code"] not in documented.examples:
+            self.off_spec.append(f"{where}: code {body['code']} is not documented for it")
+        if response.status_code == 400 and not LABEL.match(body.get("detail", "")):
+            self.off_spec.append(f"{where}: detail {body.get('detail')!r} is not a label")
+
+    # sessions, driven to a state over HTTP ----------------------------------------------------
+    def session_in(self, state: str) -> str:
+        """A new Acme ↔ Bogotá session, brought to `state` the way a client would."""
+        fields = {**BOGOTA, "maxDurationSeconds": 600, "waitTimeoutSeconds": WAIT_S}
+        sid: str = self.as_key(CONSUMER, "POST", "/sessions", json=fields)["id"]
+        if state == "EXPIRED":
+            self.advance(WAIT_S + 1)
+        elif state == "CANCELLED":
+            self.as_key(CONSUMER, "DELETE", f"/sessions/{sid}")
+        elif state != "REQUESTED":
+            self.as_key(OPERATOR, "POST", f"/sessions/{sid}/accept", json={})
+            if state in ("LIVE", "ENDED"):
+                self.as_key(OPERATOR, "POST", f"/sessions/{sid}/start")
+                self.advance(3)  # the first decoded frame
+            if state == "ENDED":
+                self.as_key(CONSUMER, "POST", f"/sessions/{sid}/end")
+        seen = self.as_key(CONSUMER, "GET", f"/sessions/{sid}")["state"]
+        assert seen == state
+        return sid
+
+    def wallet_cookie(self) -> dict[str, str]:
+        """Acme's owner signed in with its workspace selected: the `lx_session` cookie."""
+        wallet = {"walletAddress": OWNER_WALLET}
+        nonce = self.send("POST", "/auth/wallet/challenge", json=wallet).json()["data"]["nonce"]
+        login = {**wallet, "nonce": nonce, "signature": SIGNATURE}
+        cookie = self.send("POST", "/auth/wallet/login", json=login).cookies["lx_session"]
+        jar = {"Cookie": f"lx_session={cookie}"}
+        chosen = self.send("POST", "/auth/workspace/select", jar, json={"workspaceId": CONSUMER_WS})
+        return {"Cookie": f"lx_session={chosen.cookies['lx_session']}"}
+
+
+Request = tuple[str, str, dict[str, Any]]
+Maker = Callable[[str], Request]  # session id -> (method, path, httpx keyword arguments)
+NONCE = {"nonce": "0" * 32, "signature": SIGNATURE}
+HEARTBEAT = {"lat": 4.71, "lng": -74.07, "accuracyMeters": 8, "sequence": 7}
+# Reads first, on one shared session; then the session steps, each on a fresh session in the
+# state; then the writes that change the rest of the world.
+READS: dict[str, Maker] = {
+    "LxMeController_me": lambda s: ("GET", "/me", {}),
+    "LxHealthController_check": lambda s: ("GET", "/health", {}),
+    "LxConfigController_get": lambda s: ("GET", "/config", {}),
+    "LxCoverageController_list": lambda s: ("GET", "/coverage", {}),
+    "LxDemandController_heatmap": lambda s: ("GET", "/demand", {}),
+    "LxPricingController_quote": lambda s: (
+        "GET",
+        "/pricing/quote",
+        {"params": {"lat": "4.66", "lng": "-74.05", "durationSeconds": "60"}},
+    ),
+    "LxWorkspacesController_list": lambda s: ("GET", "/workspaces", {}),
+    "LxWorkspacesController_get": lambda s: ("GET", f"/workspaces/{CONSUMER_WS}", {}),
+    "LxApiKeysController_list": lambda s: ("GET", f"/workspaces/{CONSUMER_WS}/api-keys", {}),
+    "LxSessionsController_list": lambda s: ("GET", "/sessions", {}),
+    "LxSessionsController_get": lambda s: ("GET", f"/sessions/{s}", {}),
+    "LxSessionsController_frame": lambda s: (
+        "GET",
+        f"/sessions/{s}/frame",
+        {"headers": {"Accept": "image/jpeg"}},
+    ),
+    "LxSessionsController_viewerToken": lambda s: ("GET", f"/sessions/{s}/viewer-token", {}),
+    "LxSessionsController_producerToken": lambda s: ("GET", f"/sessions/{s}/producer-token", {}),
+    "LxWalletController_getState": lambda s: ("GET", "/wallet", {}),
+    "LxWalletController_listEvents": lambda s: ("GET", "/wallet/events", {}),
+    "LxSettlementController_get": lambda s: ("GET", f"/settlements/{s}", {}),
+}
+STEPS: dict[str, Maker] = {
+    "LxSessionsController_cancel": lambda s: ("DELETE", f"/sessions/{s}", {}),
+    "LxSessionsController_dispatch": lambda s: ("POST", f"/sessions/{s}/dispatch", {}),
+    "LxSessionsController_accept": lambda s: ("POST", f"/sessions/{s}/accept", {"json": {}}),
+    "LxSessionsController_start": lambda s: ("POST", f"/sessions/{s}/start", {}),
+    "LxSessionsController_end": lambda s: ("POST", f"/sessions/{s}/end", {}),
+    "LxSessionsController_cancelAllAssignments": lambda s: (
+        "POST",
+        "/sessions/cancel-all-assignments",
+        {},
+    ),
+}
+WRITES: dict[str, Maker] = {
+    "LxSessionsController_create": lambda s: (
+        "POST",
+        "/sessions",
+        {"json": {**BOGOTA, "maxDurationSeconds": 60}},
+    ),
+    "LxWalletAuthController_walletChallenge": lambda s: (
+        "POST",
+        "/auth/wallet/challenge",
+        {"json": {"walletAddress": OWNER_WALLET}},
+    ),
+    "LxWalletAuthController_walletLogin": lambda s: (
+        "POST",
+        "/auth/wallet/login",
+        {"json": {"walletAddress": OWNER_WALLET, **NONCE}},
+    ),
+    "LxWalletAuthController_selectWorkspace": lambda s: (
+        "POST",
+        "/auth/workspace/select",
+        {"json": {"workspaceId": CONSUMER_WS}},
+    ),
+    "LxWorkspacesController_challenge": lambda s: (
+        "POST",
+        "/workspaces/challenge",
+        {"json": {"walletAddress": OWNER_WALLET}},
+    ),
+    "LxWorkspacesController_create": lambda s: (
+        "POST",
+        "/workspaces",
+        {
+            "json": {
+                "slug": "matrix-ws",
+                "name": "Matrix",
+                "walletAddress": OWNER_WALLET,
+                "roles": ["CONSUMER"],
+                **NONCE,
+            }
+        },
+    ),
+    "LxWorkspacesController_update": lambda s: (
+        "PATCH",
+        f"/workspaces/{CONSUMER_WS}",
+        {"json": {"name": "Acme Visuals"}},
+    ),
+    "LxWorkspacesController_heartbeat": lambda s: (
+        "POST",
+        f"/workspaces/{OPERATOR_WS}/location",
+        {"json": HEARTBEAT},
+    ),
+    "LxApiKeysController_create": lambda s: (
+        "POST",
+        f"/workspaces/{CONSUMER_WS}/api-keys",
+        {"json": {"label": "matrix", "environment": "TEST", "scopes": ["sessions:read"]}},
+    ),
+    "LxApiKeysController_revoke": lambda s: (
+        "POST",
+        f"/workspaces/{CONSUMER_WS}/api-keys/{READONLY_KEY_ID}/revoke",
+        {},
+    ),
+    "LxVideoEventsController_ingest": lambda s: (
+        "POST",
+        WEBHOOK,
+        {
+            "headers": WEBHOOK_AUTH,
+            "json": {"data": {"input_id": "none", "event_type": "live_input.connected"}},
+        },
+    ),
+    "LxWalletAuthController_logout": lambda s: ("POST", "/auth/logout", {}),
+}
+
+
+def test_the_table_names_every_operation_of_the_spec() -> None:
+    assert {**READS, **STEPS, **WRITES}.keys() == SPEC.operations.keys()
+
+
+def _probe(http: httpx.Client, state: str, credential: str, auth: dict[str, str]) -> Probe:
+    """A fresh namespace with its clock frozen: time moves only when the test says so."""
+    probe = Probe(http, f"matrix-{uuid.uuid4().hex[:10]}", state, credential, auth)
+    probe.advance(0)
+    return probe
+
+
+def _credential(http: httpx.Client, credential: str) -> dict[str, str]:
+    if credential in KEYS:
+        return {"Authorization": f"Bearer {KEYS[credential]}"}
+    if credential == "wallet":  # the cookie is signed, not stored: it works in every namespace
+        return _probe(http, "-", "set-up", {}).wallet_cookie()
+    return {}
+
+
+def _run(probe: Probe, make: Maker, session_id: str) -> None:
+    method, path, kw = make(session_id)
+    probe.as_me(method, path, **kw)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_every_credential_and_operation_gets_only_documented_answers(state: str) -> None:
+    server = world_server()
+    off_spec: list[str] = []
+    seen: set[str] = set()
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        for credential in CREDENTIALS:
+            auth = _credential(http, credential)
+            probes = []
+            for make in STEPS.values():  # each step in a world of its own: steps change states
+                probes.append(_probe(http, state, credential, auth))
+                _run(probes[-1], make, probes[-1].session_in(state))
+            probes.append(_probe(http, state, credential, auth))
+            shared = probes[-1].session_in(state)
+            for make in [*READS.values(), *WRITES.values()]:
+                _run(probes[-1], make, shared)
+            for probe in probes:
+                off_spec += probe.off_spec
+                seen |= probe.seen
+                server.app.worlds.reset(probe.namespace)
+    assert seen == SPEC.operations.keys()
+    assert not off_spec, f"{len(off_spec)} answers off the spec:\n" + "\n".join(off_spec)
