@@ -1,11 +1,13 @@
 """The world answers only what its contract documents: every credential a developer can hold ×
 every operation × every state a session can be in, with each response checked against
 openapi.json (openapi-core), its error `code` among the codes the operation documents for that
-status, and every 400's `detail` a short `field:reason` label. Zero off-spec answers allowed.
+status, every error's `detail` a short `field:reason` label, and a consistency-token header only
+where the operation declares it. Zero off-spec answers allowed.
 
-One test per session state (xdist spreads them); each (state, credential) pair gets its own
-namespace on the shared world server, and sessions are driven there over HTTP, time moved with
-the admin clock (`POST /__mock/clock`), never waited for.
+One test per session state (xdist spreads them). For each credential, each session step (cancel,
+dispatch, accept, start, end, cancel-all: they change states) runs on a session of its own in a
+namespace of its own, and the other operations share one more; sessions are driven to the state
+over HTTP, time moved with the admin clock (`POST /__mock/clock`), never waited for.
 """
 
 from __future__ import annotations
@@ -101,13 +103,18 @@ class Probe:
         except AssertionError as exc:
             self.off_spec.append(f"{where}: {str(exc).splitlines()[0][:300]}")
             return
+        declared = op.raw["responses"].get(str(response.status_code), {}).get("headers", {})
+        if "x-lx-consistency-token" in response.headers and not declared:
+            self.off_spec.append(
+                f"{where}: sends X-Lx-Consistency-Token, which it does not declare"
+            )
         if response.status_code < 400:
             return
         body = response.json()
         documented = op.response(response.status_code)
         if documented is None or body["code"] not in documented.examples:
             self.off_spec.append(f"{where}: code {body['code']} is not documented for it")
-        if response.status_code == 400 and not LABEL.match(body.get("detail", "")):
+        if not LABEL.match(body.get("detail", "-")):  # every 400 has one; any other may
             self.off_spec.append(f"{where}: detail {body.get('detail')!r} is not a label")
 
     # sessions, driven to a state over HTTP ----------------------------------------------------
@@ -303,3 +310,25 @@ def test_every_credential_and_operation_gets_only_documented_answers(state: str)
                 server.app.worlds.reset(probe.namespace)
     assert seen == SPEC.operations.keys()
     assert not off_spec, f"{len(off_spec)} answers off the spec:\n" + "\n".join(off_spec)
+
+
+BAD_BODIES = [b'{"lat": 4.7,', b"[]", b"{}", b'{"lat": "north", "walletAddress": 7}', b"null"]
+
+
+def test_bad_input_to_every_operation_gets_labelled_documented_answers() -> None:
+    """Bodies that are not JSON, not objects, empty or mistyped, and queries without their
+    required values: each operation answers as it documents, every 400 with a label."""
+    server = world_server()
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        probe = _probe(http, "-", "consumer", {"Authorization": f"Bearer {CONSUMER}"})
+        session = probe.session_in("REQUESTED")
+        for make in [*READS.values(), *STEPS.values(), *WRITES.values()]:
+            method, path, kw = make(session)
+            headers = {**kw.get("headers", {}), "Content-Type": "application/json"}
+            if method != "GET":
+                for body in BAD_BODIES:
+                    probe.as_me(method, path, headers=headers, content=body)
+            elif "params" in kw:
+                probe.as_me(method, path, params={"lat": "north"})
+        server.app.worlds.reset(probe.namespace)
+    assert not probe.off_spec, "\n".join(probe.off_spec)
