@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from mockserver.errors import ApiError
 from mockserver.labels import LABEL
+from mockserver.luxxon.world.documented import as_documented
 from tests.test_world_auth import sign_in
 from tests.world_client import (
     BOGOTA,
@@ -182,3 +184,22 @@ def test_the_400s_of_the_world_and_of_request_validation_alike_are_labels(lx: Lx
         "query.cursor:unknown",
         "body.sequence:pattern",  # request validation sees it first
     ]
+
+
+@pytest.mark.parametrize(
+    ("operation", "status", "code", "sent"),
+    [
+        ("LxSessionsController_producerToken", 401, "REVOKED_API_KEY", "NOT_AUTHENTICATED"),
+        ("LxSessionsController_producerToken", 403, "INSUFFICIENT_SCOPE", "NOT_AUTHORIZED"),
+        ("LxSessionsController_producerToken", 403, "NOT_YOUR_SESSION", "NOT_AUTHORIZED"),
+        ("LxSessionsController_get", 401, "REVOKED_API_KEY", "REVOKED_API_KEY"),
+        ("LxSessionsController_get", 403, "NOT_YOUR_SESSION", "NOT_YOUR_SESSION"),
+        ("LxSessionsController_producerToken", 409, "QUOTE_EXPIRED", "QUOTE_EXPIRED"),
+    ],
+)
+def test_a_reason_goes_out_under_the_code_the_operation_documents(
+    operation: str, status: int, code: str, sent: str
+) -> None:
+    error = ApiError(status, code, detail="why:this")
+    answered = as_documented(error, SPEC.operations[operation])
+    assert (answered.status, answered.code, answered.detail) == (status, sent, "why:this")
