@@ -244,10 +244,10 @@ def test_a_key_revoked_through_the_api_works_for_60_seconds_then_fails(lx: Lx) -
     lx.fails(401, "REVOKED_API_KEY", "GET", f"/sessions/{LIVE}", key["plaintext"])
 
 
-def test_revoke_requires_an_issued_consistency_token(lx: Lx) -> None:
+def test_revoke_refuses_a_consistency_token_the_api_never_issued(lx: Lx) -> None:
     cookie = sign_in(lx)
     path = f"/workspaces/{CONSUMER_WS}/api-keys/3b1a9f0c-2d4e-5f6a-7b8c-9d0e1f2a3b4c/revoke"
-    lx.fails(
+    error = lx.fails(
         400,
         "INVALID_INPUT",
         "POST",
@@ -255,7 +255,17 @@ def test_revoke_requires_an_issued_consistency_token(lx: Lx) -> None:
         None,
         headers={"Cookie": cookie, "x-lx-consistency-token": "not-a-token"},
     )
+    assert error["detail"] == "header.x-lx-consistency-token:invalid"
     assert lx.session(LIVE, CONSUMER)["id"] == LIVE  # the demo key was not revoked
+
+
+def test_revoke_without_a_consistency_token_revokes_as_a_fresh_sdk_client_expects(lx: Lx) -> None:
+    cookie = sign_in(lx)
+    path = f"/workspaces/{CONSUMER_WS}/api-keys/5d3c1b2e-4f6a-4b8c-9d0e-1f2a3b4c5d6e/revoke"
+    revoked = lx.call("POST", path, None, headers={"Cookie": cookie})
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["data"]["revokedAt"] is not None
+    assert revoked.headers["x-lx-consistency-token"]
 
 
 def test_revoking_an_unknown_key_is_not_found(lx: Lx) -> None:

@@ -99,10 +99,7 @@ def test_the_public_and_webhook_operations_answer_documented_responses(lx: Lx) -
     lx.call("POST", "/auth/logout", None)
 
 
-def test_the_world_implements_every_operation_but_health_and_config() -> None:
+def test_the_world_implements_every_operation_but_config() -> None:
     from tests.world_client import SPEC
 
-    assert set(SPEC.operations) - set(HANDLERS) == {
-        "LxHealthController_check",
-        "LxConfigController_get",
-    }
+    assert set(SPEC.operations) - set(HANDLERS) == {"LxConfigController_get"}

@@ -58,7 +58,7 @@ def test_the_pool_must_cover_rate_times_max_duration(lx: Lx) -> None:
     available = balance(lx) - 28_800_000 - 600_000 - 600_000  # holds of the three open sessions
     body = {**BOGOTA, "maxDurationSeconds": available // 1000 + 1}
     error = lx.fails(402, "INSUFFICIENT_CREDIT", "POST", "/sessions", json=body)
-    assert str(available) in error["detail"]
+    assert error["detail"] == "pool:insufficient" and str(available) in error["message"]
     assert lx.create(maxDurationSeconds=available // 1000)["state"] == "REQUESTED"
     lx.fails(
         402, "INSUFFICIENT_CREDIT", "POST", "/sessions", json={**BOGOTA, "maxDurationSeconds": 1}

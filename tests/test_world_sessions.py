@@ -75,8 +75,8 @@ def test_autopilot_takes_a_dispatched_session_to_live_and_stamps_started_at(lx: 
     session = lx.create()
     lx.ok("POST", f"/sessions/{session['id']}/dispatch")
     assert lx.session(session["id"])["authorized"] is False
-    lx.advance(1)  # acknowledged
-    assert lx.session(session["id"])["authorized"] is True
+    lx.advance(1)  # acknowledged; `authorized` stays false in the pool model (SDK Session)
+    assert lx.session(session["id"])["authorized"] is False
     lx.advance(1)  # started: media URLs exist, still ASSIGNED until the first frame
     started = lx.session(session["id"])
     assert started["state"] == "ASSIGNED" and started["whepUrl"] and started["startedAt"] is None

@@ -106,7 +106,7 @@ def test_going_online_without_the_coverage_triple_is_invalid(lx: Lx) -> None:
     error = lx.fails(
         400, "INVALID_INPUT", "PATCH", f"/workspaces/{OPERATOR_WS}", OPERATOR, json=body
     )
-    assert "coverage" in error["detail"]
+    assert error["detail"] == "body.availabilityState:needsCoverage"
     body["coverageRadiusMeters"] = 2000
     patched = lx.ok("PATCH", f"/workspaces/{OPERATOR_WS}", OPERATOR, json=body)
     assert (patched["coverageLat"], patched["coverageRadiusMeters"]) == (4.7, 2000)

@@ -1,5 +1,6 @@
-"""Connexion's request validation, told to name the parameter in its messages and to do per
-operation (compile schemas, build validators) once instead of on every request."""
+"""Connexion's request validation, told to answer with a `field:reason` label (`labels.py`) and a
+message naming the field, and to do per operation (compile schemas, build validators) once
+instead of on every request."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
-from connexion.exceptions import BadRequestProblem
 from connexion.middleware.request_validation import (
     RequestValidationAPI,
     RequestValidationMiddleware,
@@ -21,6 +21,9 @@ from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver import labels
+from mockserver.errors import invalid_input
 
 _compiled: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
 
@@ -43,15 +46,21 @@ class NamingParameterValidator(ParameterValidator):  # type: ignore[misc]
     ) -> str | None:
         if is_nullable(param) and is_null(value):
             return None
-        name = param.get("name", param_name)
+        name = str(param.get("name", param_name))
         if value is not None:
             validator = _validator_for(param)
             if validator.is_valid(value):
                 return None
             error = best_match(validator.iter_errors(value))
-            return f"{parameter_type} parameter '{name}': {error.message}" if error else None
+            if error is None:
+                return None
+            label = labels.parameter_label(parameter_type, name, error)
+            raise invalid_input(
+                label, labels.clip(f"{parameter_type} parameter '{name}': {error.message}")
+            )
         if param.get("required"):
-            return f"Missing {parameter_type} parameter '{name}'"
+            label = labels.parameter_label(parameter_type, name)
+            raise invalid_input(label, f"Missing {parameter_type} parameter '{name}'")
         return None
 
 
@@ -158,16 +167,24 @@ class OptionalBodyJSONValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         try:
             body = json.loads(raw.decode(self._encoding))
         except json.JSONDecodeError as exc:
-            raise BadRequestProblem(detail=str(exc)) from None
+            where = f"line {exc.lineno}, column {exc.colno}"
+            raise invalid_input(
+                "body:invalidJson", f"Request body is not valid JSON ({where})"
+            ) from None
         scope[PARSED_BODY] = body  # the value validated is the value used: parsed once
         return body
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is _MISSING:
             if self._required:
-                raise BadRequestProblem("RequestBody is required")
+                raise invalid_input("body:missing", "A request body is required")
             return None
-        return super()._validate(body)  # type: ignore[no-any-return]
+        error = best_match(self._validator.iter_errors(body))  # as parameters: the most relevant
+        if error is not None:
+            raise invalid_input(
+                labels.schema_error_label("body", error), labels.schema_error_message("body", error)
+            )
+        return None
 
 
 VALIDATOR_MAP = {

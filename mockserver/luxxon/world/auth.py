@@ -89,7 +89,7 @@ def require_scope(ctx: Ctx, p: Principal, ws: Workspace, scope: str) -> None:
     """Keys need the scope; wallet members need a role above VIEWER for anything but reads."""
     if p.key is not None:
         if scope not in p.key.scopes:
-            raise ApiError(403, "INSUFFICIENT_SCOPE", detail=f"scope:{scope} required")
+            raise ApiError(403, "INSUFFICIENT_SCOPE", detail=f"scope:{scope}")
         return
     role = ctx.store.role_of(p.wallet or "", ws.id)
     if role is None or (role == "VIEWER" and scope not in READ_SCOPES):

@@ -21,7 +21,6 @@ def acknowledge(store: Store, session_id: str, at: float) -> None:
     s = store.sessions[session_id]
     pilot = _pilot(store, s)
     if pilot is not None:
-        s.authorized = True
         store.timeline.schedule(at + pilot.start_after, "autopilot_start", s.id)
 
 

@@ -7,9 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockserver.calls import Call, Reply
-from mockserver.errors import ApiError
+from mockserver.errors import invalid_input
 from mockserver.luxxon.world.store import Store
 
+JSON_TYPES = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    list: "an array",
+    dict: "an object",
+}
 CONSISTENCY_HEADER = "X-Lx-Consistency-Token"
 # What JavaScript's String.prototype.trim() strips (WhiteSpace and LineTerminator), the trim of a
 # server written in it; Python's str.strip() also strips U+001C-U+001F and U+0085.
@@ -42,16 +49,17 @@ class Ctx:
 def field(
     body: dict[str, Any], name: str, kind: type | tuple[type, ...], required: bool = True
 ) -> Any:
-    """A body field of the given JSON type (bools are not numbers); 400 INVALID_INPUT otherwise."""
+    """A body field of the given JSON type (bools are not numbers); 400 INVALID_INPUT otherwise,
+    labelled `body.<name>:missing` or `body.<name>:type` as request validation labels them."""
     value = body.get(name)
     if value is None:
         if required:
-            raise ApiError(400, "INVALID_INPUT", detail=f"{name}: required")
+            raise invalid_input(f"body.{name}:missing", f"{name} is required")
         return None
-    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-        raise ApiError(400, "INVALID_INPUT", detail=f"{name}: wrong type")
-    if not isinstance(value, kind):
-        raise ApiError(400, "INVALID_INPUT", detail=f"{name}: wrong type")
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+        expected = " or ".join(JSON_TYPES.get(k, k.__name__) for k in kinds)
+        raise invalid_input(f"body.{name}:type", f"{name} must be {expected}")
     return value
 
 
@@ -69,7 +77,8 @@ def number_in(
         return None
     if not lo <= value <= hi:
         within = f"at least {lo:g}" if hi == math.inf else f"between {lo:g} and {hi:g}"
-        raise ApiError(400, "INVALID_INPUT", detail=f"{name}: must be {within}")
+        bound = "minimum" if value < lo else "maximum"
+        raise invalid_input(f"body.{name}:{bound}", f"{name} must be {within}")
     return float(value)
 
 
@@ -82,5 +91,8 @@ def whole(
         return default
     if not float(value).is_integer() or not lo <= value <= hi:
         within = f"of at least {lo}" if hi == math.inf else f"from {lo} to {hi:g}"
-        raise ApiError(400, "INVALID_INPUT", detail=f"{name}: an integer {within}")
+        reason = (
+            "integer" if not float(value).is_integer() else "minimum" if value < lo else "maximum"
+        )
+        raise invalid_input(f"body.{name}:{reason}", f"{name} must be an integer {within}")
     return int(value)

@@ -111,7 +111,7 @@ def _session(store: Store, item: dict[str, Any], now: float) -> Session:
         rate=int(item.get("ratePerSecondMicroUsdc", store.rules.base_rate)),
         created_at=now - item["createdAgoSeconds"],
         operator_id=item.get("operatorWorkspaceId"),
-        authorized=item.get("authorized", item.get("operatorWorkspaceId") is not None),
+        authorized=item.get("authorized", False),  # pool model: false but for legacy rows
     )
     if "startedAgoSeconds" in item:
         s.started_at = now - item["startedAgoSeconds"]

@@ -1,5 +1,5 @@
-"""operationId → the domain function that answers it. Operations missing here (health, config)
-have no world behaviour: the engine serves the spec's documented response for them.
+"""operationId → the domain function that answers it. Operations missing here (config) have no
+world behaviour: the engine serves the spec's documented response for them.
 """
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mockserver.calls import Reply
-from mockserver.luxxon.world import keys, sessions, signin, video, wallet, workspaces
+from mockserver.luxxon.world import keys, sessions, signin, video, views, wallet, workspaces
 from mockserver.luxxon.world.context import Ctx
 
 Handler = Callable[[Ctx], Reply]
@@ -23,6 +23,7 @@ HANDLERS: dict[str, Handler] = {
     "LxWalletAuthController_selectWorkspace": signin.select_workspace,
     "LxWalletAuthController_logout": signin.logout,
     "LxMeController_me": signin.me,
+    "LxHealthController_check": lambda ctx: Reply(data=dict(views.HEALTH)),
     "LxCoverageController_list": workspaces.coverage,
     "LxDemandController_heatmap": workspaces.demand,
     "LxPricingController_quote": wallet.quote,

@@ -7,7 +7,7 @@ key keeps working until `gracePeriodEnd` (revocation + 60 s), then answers REVOK
 from __future__ import annotations
 
 from mockserver.calls import Reply
-from mockserver.errors import ApiError
+from mockserver.errors import ApiError, invalid_input
 from mockserver.luxxon.world import auth, views
 from mockserver.luxxon.world.context import Ctx, field, trimmed
 from mockserver.luxxon.world.model import SCOPES, ApiKey, Workspace
@@ -34,14 +34,19 @@ def mint(ctx: Ctx) -> Reply:
     body = ctx.body()
     label = trimmed(field(body, "label", str))
     if not 1 <= len(label) <= 80:
-        raise ApiError(400, "INVALID_INPUT", detail="label: 1-80 characters")
+        raise invalid_input("body.label:length", "label must be 1-80 characters once trimmed")
     environment = field(body, "environment", str)
     if environment != "TEST":
-        raise ApiError(400, "INVALID_INPUT", detail="environment: LIVE keys are not available yet")
+        raise invalid_input(
+            "body.environment:liveUnavailable",
+            "environment: LIVE keys are not available yet; use TEST",
+        )
     scopes = field(body, "scopes", list)
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
-        raise ApiError(400, "INVALID_INPUT", detail=f"scopes: choose from {', '.join(SCOPES)}")
+        raise invalid_input(
+            "body.scopes:enum", f"scopes: choose one or more of {', '.join(SCOPES)}"
+        )
     key, plaintext = new_key(
         ctx.store, ws, label, tuple(dict.fromkeys(scopes)), p.wallet or "", ctx.now
     )
@@ -77,12 +82,14 @@ def new_key(
 
 def revoke(ctx: Ctx) -> Reply:
     _, ws = _admin_workspace(ctx)
-    token = ctx.call.headers.get("x-lx-consistency-token", "")
-    if not ctx.store.is_consistency_token(token):
+    # Optional (concepts/conventions): without one the revoke reads fully consistent.
+    token = ctx.call.headers.get("x-lx-consistency-token")
+    if token is not None and not ctx.store.is_consistency_token(token):
         raise ApiError(
             400,
             "INVALID_INPUT",
-            detail="x-lx-consistency-token: required; echo the token of your last write",
+            "x-lx-consistency-token is not a token the API issued; echo the one of your last write",
+            "header.x-lx-consistency-token:invalid",
         )
     key = ctx.store.keys.get(ctx.param("keyId"))
     if key is None or key.workspace_id != ws.id:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -145,7 +146,7 @@ class Session:
     ended_at: float | None = None
     clean_seconds: int = 0
     charged: int = 0
-    authorized: bool = False
+    authorized: bool = False  # pool model: stays false (SDK); only a fixture's legacy row sets it
     dispatched: bool = False  # assigned by dispatch, so a simulated supplier drives it
     video: Video | None = None
     publisher_connected: bool = True
@@ -174,7 +175,7 @@ class Quote:
     workspace_id: str
     rate: int
     base_rate: int
-    duration: int
+    duration: Decimal  # seconds, as the query wrote them (30.5 is a duration too)
     expires_at: float
     used: bool = False
 

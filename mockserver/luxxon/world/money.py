@@ -7,10 +7,11 @@ only the confirmation (the mined transaction) moves the balances and writes SETT
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from mockserver.clock import iso
-from mockserver.errors import ApiError
+from mockserver.errors import ApiError, invalid_input
 from mockserver.luxxon.world.model import (
     Quote,
     Session,
@@ -55,7 +56,7 @@ def deposit(store: Store, ws: Workspace, amount: int, at: float) -> None:
 
 
 # quotes -----------------------------------------------------------------------------------------
-def new_quote(store: Store, workspace_id: str, duration: int, now: float) -> Quote:
+def new_quote(store: Store, workspace_id: str, duration: Decimal, now: float) -> Quote:
     rate = store.rules.base_rate  # base × supply × demand × corridor; every factor is 1.0 today
     q = Quote(store.uuid(), workspace_id, rate, rate, duration, now + store.rules.quote_ttl)
     store.quotes[q.id] = q
@@ -80,8 +81,9 @@ def ensure_credit(consumer: Workspace, amount: int) -> None:
         raise ApiError(
             402,
             "INSUFFICIENT_CREDIT",
-            "Pool balance too low; top up",
-            f"pool:needs {amount} µUSDC, available {max(0, consumer.available_credit)}",
+            f"Pool balance too low; top up: the session needs {amount} µUSDC, "
+            f"{max(0, consumer.available_credit)} available",
+            "pool:insufficient",
         )
 
 
@@ -158,7 +160,7 @@ def events_page(ws: Workspace, cursor: str | None, limit: int) -> list[WalletEve
     if cursor:
         index = ws.event_index.get(cursor)
         if index is None:
-            raise ApiError(400, "INVALID_INPUT", detail="cursor: not an event id of this wallet")
+            raise invalid_input("query.cursor:unknown", "cursor is not an event id of this wallet")
         start = index + 1
     return ws.events[start : start + limit]
 
@@ -171,5 +173,5 @@ def page_limit(raw: str | None) -> int:
     except ValueError:
         value = 0
     if not value.is_integer() or value < 1:  # NaN and infinity are not integers either
-        raise ApiError(400, "INVALID_INPUT", detail="limit: an integer of at least 1")
+        raise invalid_input("query.limit:minimum", "limit must be an integer of at least 1")
     return int(min(value, PAGE_MAX))  # a larger page is served as the largest one

@@ -26,7 +26,10 @@ CONSUMER, OPERATOR = "consumer", "operator"
 
 
 def _wrong_state(s: Session, allowed: str) -> ApiError:
-    return ApiError(409, "INVALID_STATE", detail=f"session:{s.state.value} (needs {allowed})")
+    message = (
+        f"Operation not allowed in the current state: {s.state.value}; this step needs {allowed}"
+    )
+    return ApiError(409, "INVALID_STATE", message, f"session:{s.state.value.lower()}")
 
 
 def _lookup(ctx: Ctx, param: str = "id") -> Session:
@@ -129,7 +132,9 @@ def _pick_supplier(store: Store, s: Session) -> Workspace:
         and covers(ws, s.lat, s.lng)
     ]
     if not covering:
-        raise ApiError(503, "NO_COVERAGE", detail=f"dispatch:noCoverage {s.lat},{s.lng}")
+        raise ApiError(
+            503, "NO_COVERAGE", f"No ONLINE operator covers {s.lat},{s.lng}", "dispatch:noCoverage"
+        )
     idle = [ws for ws in covering if not ws.busy]
     if not idle:
         raise ApiError(
@@ -162,7 +167,6 @@ def assign(store: Store, s: Session, op: Workspace, at: float, dispatched: bool)
     s.state = State.ASSIGNED
     s.operator_id = op.id
     s.dispatched = dispatched
-    s.authorized = not dispatched  # a dispatched session waits for the operator's acknowledgement
     op.active[s.id] = None
     op.sessions.append(s.id)
     if dispatched and op.autopilot is not None:
@@ -193,7 +197,6 @@ def begin_media(store: Store, s: Session, at: float) -> Video:
     """/start: the live input exists; the state stays ASSIGNED until the first decoded frame."""
     if s.video is None:
         s.video = video.open_input(store, s, at)
-        s.authorized = True
         delay = store.workspaces[s.operator_id or ""].first_frame_after
         if delay is not None:
             store.timeline.schedule(at + delay, "first_frame", s.id)

@@ -12,7 +12,7 @@ from typing import Any
 
 from mockserver.calls import Reply
 from mockserver.clock import iso
-from mockserver.errors import ApiError
+from mockserver.errors import ApiError, invalid_input
 from mockserver.luxxon.world import auth, views
 from mockserver.luxxon.world.context import Ctx, field
 from mockserver.luxxon.world.model import Nonce
@@ -28,7 +28,9 @@ _MESSAGES = {
 def wallet_of(body: dict[str, Any]) -> str:
     wallet = field(body, "walletAddress", str)
     if not WALLET_RE.match(wallet):
-        raise ApiError(400, "INVALID_INPUT", detail="walletAddress: 0x followed by 40 hex digits")
+        raise invalid_input(
+            "body.walletAddress:pattern", "walletAddress must be 0x followed by 40 hex digits"
+        )
     return str(wallet)
 
 
@@ -47,7 +49,7 @@ def verified_nonce(ctx: Ctx, body: dict[str, Any], wallet: str, purpose: str) ->
     value = field(body, "nonce", str)
     signature = field(body, "signature", str)
     if not SIGNATURE_RE.match(signature):
-        raise ApiError(400, "INVALID_INPUT", detail="signature: 0x-prefixed hex")
+        raise invalid_input("body.signature:pattern", "signature must be 0x-prefixed hex")
     nonce = ctx.store.nonces.get(value)
     if nonce is None or nonce.purpose != purpose or nonce.wallet != wallet.lower():
         raise ApiError(401, "NOT_AUTHENTICATED", detail="nonce:unknown")

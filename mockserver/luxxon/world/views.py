@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from mockserver.clock import iso
@@ -15,6 +16,9 @@ from mockserver.luxxon.world.model import (
     Workspace,
 )
 from mockserver.luxxon.world.store import Store
+
+# GET /health: a world that answers is up (the spec's documented example, LxHealthDto).
+HEALTH = {"ok": True, "surface": "lx-api", "version": "0.1.0", "buildSha": "0000000"}
 
 
 def _iso(ts: float | None) -> str | None:
@@ -98,7 +102,7 @@ def quote(q: Quote) -> dict[str, Any]:
     return {
         "quoteId": q.id,
         "ratePerSecondMicroUsdc": str(q.rate),
-        "estimatedTotalMicroUsdc": str(q.rate * q.duration),
+        "estimatedTotalMicroUsdc": str(math.ceil(q.rate * q.duration)),  # whole µUSDC, rounded up
         "supplyFactor": 1,
         "demandFactor": 1,
         "corridorMultiplier": 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal, InvalidOperation
 
 from mockserver.calls import Reply
 from mockserver.errors import ApiError
@@ -11,8 +12,9 @@ from mockserver.luxxon.world.context import Ctx
 
 
 def quote(ctx: Ctx) -> Reply:
+    """Any workspace named in the query must be the caller's, as on /sessions and /wallet."""
     p = auth.authenticate(ctx)
-    ws = auth.acting_workspace(ctx, p)
+    ws = auth.acting_workspace(ctx, p, ctx.call.query.get("workspaceId") or None)
     auth.require_scope(ctx, p, ws, "pricing:read")
     _query_number(ctx, "lat", -90, 90)
     _query_number(ctx, "lng", -180, 180)
@@ -27,20 +29,28 @@ def _query_number(ctx: Ctx, name: str, lo: float, hi: float) -> float:
     except ValueError:
         value = math.nan
     if not lo <= value <= hi:  # NaN fails too
-        raise ApiError(400, "INVALID_INPUT", detail=f"{name}: a number from {lo:g} to {hi:g}")
+        raise ApiError(
+            400,
+            "INVALID_INPUT",
+            f"{name} must be a number from {lo:g} to {hi:g}",
+            f"query.{name}:range",
+        )
     return value
 
 
-def _query_seconds(ctx: Ctx, name: str) -> int:
-    """Whole seconds, at least one, written in digits (openapi.json's pattern); int() keeps every
-    digit where float() would overflow."""
+def _query_seconds(ctx: Ctx, name: str) -> Decimal:
+    """Seconds, at least one, as JavaScript writes a number (`30.5`, `1e+21`): read as a Decimal,
+    which keeps every digit where float() would round."""
     try:
-        value = int(ctx.call.query.get(name) or "")
-    except ValueError:
-        value = 0
-    if value < 1:
+        value = Decimal(ctx.call.query.get(name) or "")
+    except InvalidOperation:
+        value = Decimal(0)
+    if not value.is_finite() or value < 1:
         raise ApiError(
-            400, "INVALID_INPUT", detail=f"{name}: a whole number of seconds, at least 1"
+            400,
+            "INVALID_INPUT",
+            f"{name} must be a number of seconds, at least 1",
+            f"query.{name}:range",
         )
     return value
 

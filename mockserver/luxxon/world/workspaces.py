@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from mockserver.calls import Reply
-from mockserver.errors import ApiError
+from mockserver.errors import ApiError, invalid_input
 from mockserver.luxxon.world import auth, signin, views
 from mockserver.luxxon.world.context import Ctx, field, number_in, trimmed
 from mockserver.luxxon.world.model import State, Workspace
@@ -41,11 +41,11 @@ def create(ctx: Ctx) -> Reply:
     wallet = signin.wallet_of(body)
     slug = field(body, "slug", str)
     if not SLUG_RE.match(slug):
-        raise ApiError(400, "INVALID_INPUT", detail="slug: lowercase letters, digits, '-', 3-40")
+        raise invalid_input("body.slug:pattern", "slug: 3-40 lowercase letters, digits or '-'")
     name = _name(body, required=True)
     roles = field(body, "roles", list)
     if not roles or any(r not in ROLES for r in roles):
-        raise ApiError(400, "INVALID_INPUT", detail="roles: one or both of CONSUMER, SUPPLIER")
+        raise invalid_input("body.roles:enum", "roles: one or both of CONSUMER, SUPPLIER")
     nonce = signin.verified_nonce(ctx, body, wallet, "workspace")
     if slug in ctx.store.slugs:
         raise ApiError(409, "CONFLICT", "Slug already taken", "workspace:slugTaken")
@@ -73,14 +73,17 @@ def _name(body: dict[str, Any], required: bool) -> str | None:
         return None
     name = trimmed(name)
     if not 1 <= len(name) <= 80:
-        raise ApiError(400, "INVALID_INPUT", detail="name: 1-80 characters")
+        raise invalid_input("body.name:length", "name must be 1-80 characters once trimmed")
     return str(name)
 
 
 # reads ------------------------------------------------------------------------------------------
 def list_mine(ctx: Ctx) -> Reply:
+    """Each workspace in full (the SDK's Workspace) with the caller's role (the docs' 'with role')."""
     p = auth.wallet_session(ctx)
-    return Reply(data=views.memberships(ctx.store, p.wallet or ""))
+    roles = ctx.store.memberships.get((p.wallet or "").lower(), {})
+    data = [{**views.workspace(ctx.store.workspaces[i]), "role": r} for i, r in roles.items()]
+    return Reply(data=data)
 
 
 def _own(ctx: Ctx, scope: str | None) -> tuple[auth.Principal, Workspace]:
@@ -112,17 +115,20 @@ def update(ctx: Ctx) -> Reply:
     state = field(body, "availabilityState", str, required=False)
     device = field(body, "deviceKind", str, required=False)
     if state is not None and not ws.is_supplier:
-        raise ApiError(400, "INVALID_INPUT", detail="availabilityState: suppliers only")
+        raise invalid_input(
+            "body.availabilityState:suppliersOnly", "only a supplier sets availabilityState"
+        )
     if state not in (None, "ONLINE", "OFFLINE"):
-        raise ApiError(400, "INVALID_INPUT", detail="availabilityState: ONLINE or OFFLINE")
+        raise invalid_input("body.availabilityState:enum", "availabilityState: ONLINE or OFFLINE")
     triple = [
         lat if lat is not None else ws.coverage_lat,
         lng if lng is not None else ws.coverage_lng,
         radius if radius is not None else ws.coverage_radius,
     ]
     if state == "ONLINE" and None in triple:
-        raise ApiError(
-            400, "INVALID_INPUT", detail="availabilityState: ONLINE needs the full coverage triple"
+        raise invalid_input(
+            "body.availabilityState:needsCoverage",
+            "availabilityState ONLINE needs coverageLat, coverageLng and coverageRadiusMeters",
         )
     ws.name = name or ws.name
     ws.coverage_lat, ws.coverage_lng, ws.coverage_radius = triple
@@ -149,8 +155,8 @@ def heartbeat(ctx: Ctx) -> Reply:
         raise ApiError(
             409,
             "CONFLICT",
-            "Heartbeat sequence must increase",
-            f"heartbeat:sequence {sequence} <= {ws.last_sequence}",
+            f"Heartbeat sequence must increase: {sequence} after {ws.last_sequence}",
+            "heartbeat:sequenceNotIncreasing",
         )
     ws.last_sequence = sequence
     ws.last_seen_at = ctx.now
@@ -160,14 +166,16 @@ def heartbeat(ctx: Ctx) -> Reply:
 def _sequence(raw: Any) -> int:
     """A whole number, or its digits as a string (read with int(), which keeps every digit)."""
     if isinstance(raw, bool) or raw is None:
-        raise ApiError(400, "INVALID_INPUT", detail="sequence: required, a number")
+        raise invalid_input("body.sequence:missing", "sequence is required, a whole number")
     if isinstance(raw, str):
         try:
             return int(raw)
         except ValueError:
-            raise ApiError(400, "INVALID_INPUT", detail="sequence: a whole number") from None
+            raise invalid_input(
+                "body.sequence:integer", "sequence must be a whole number"
+            ) from None
     if not isinstance(raw, (int, float)) or not math.isfinite(raw) or not float(raw).is_integer():
-        raise ApiError(400, "INVALID_INPUT", detail="sequence: a whole number")
+        raise invalid_input("body.sequence:integer", "sequence must be a whole number")
     return int(raw)
 
 

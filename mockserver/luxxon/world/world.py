@@ -8,8 +8,10 @@ from pathlib import Path
 
 from mockserver.calls import Call, Reply
 from mockserver.clock import Clock
+from mockserver.errors import ApiError
 from mockserver.luxxon.world import autopilot, fixture, genesis, money, sessions, video
 from mockserver.luxxon.world.context import Ctx
+from mockserver.luxxon.world.documented import as_documented
 from mockserver.luxxon.world.handlers import HANDLERS
 from mockserver.luxxon.world.model import Autopilot
 from mockserver.luxxon.world.store import Store
@@ -42,7 +44,10 @@ class World:
         if handler is None:
             return None
         now = self.advance()
-        return handler(Ctx(call, self.store, now))
+        try:
+            return handler(Ctx(call, self.store, now))
+        except ApiError as error:
+            raise as_documented(error, operation) from None
 
     def advance(self) -> float:
         """Apply every timed transition due by now, in due order, each at its due time."""
