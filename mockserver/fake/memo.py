@@ -67,7 +67,12 @@ class Memo:
     def example_ok(self, schema: Schema) -> bool:
         hit = self._examples.get(id(schema))
         if hit is None:
-            hit = (schema, self.matches(schema, schema["example"]))
+            example = schema["example"]
+            # OpenAPI 3.0.3: with an enum, `nullable` admits null only if the enum lists it
+            # (connexion's validator lets it through; openapi-core's does not).
+            enum = schema.get("enum")
+            refused_null = example is None and isinstance(enum, list) and None not in enum
+            hit = (schema, not refused_null and self.matches(schema, example))
             self._examples = _bounded(self._examples)
             self._examples[id(schema)] = hit
         return hit[1]

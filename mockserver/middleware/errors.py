@@ -14,6 +14,7 @@ from starlette.types import Message, Receive, Scope, Send
 from mockserver.adapter import send_reply
 from mockserver.errors import ApiError, invalid_input
 from mockserver.flavor import Flavor
+from mockserver.labels import clip, problem_label
 from mockserver.middleware.routing import ROUTE_NOTE
 
 log = logging.getLogger("mockserver")
@@ -78,17 +79,17 @@ def not_found(method: str, path: str) -> ApiError:
 
 def _from_problem(exc: ProblemException) -> ApiError:
     """Connexion's problems (validation, media type, auth) with the API's codes."""
-    detail = str(exc.detail or exc.title or "invalid request")
+    text = str(exc.detail or exc.title or "invalid request")
     if exc.status == 415:
-        return invalid_input("header.content-type:unsupported", detail)
+        return invalid_input("header.content-type:unsupported", clip(text))
     if exc.status in (400, 422):
-        return invalid_input(detail)
+        return invalid_input(problem_label(text), clip(text))
     if exc.status == 401:
-        return ApiError(401, "NOT_AUTHENTICATED", detail=detail)
+        return ApiError(401, "NOT_AUTHENTICATED", detail="auth:missingCredential")
     if exc.status == 403:
-        return ApiError(403, "NOT_AUTHORIZED", detail=detail)
+        return ApiError(403, "NOT_AUTHORIZED", detail="auth:notAuthorized")
     if exc.status >= 500:
         log.error("connexion problem: %r", exc)
         return ApiError(exc.status, "INTERNAL_SERVER_ERROR", "Internal server error", "mock:bug")
     code = "MOCK_" + str(exc.title).upper().replace(" ", "_")
-    return ApiError(exc.status, code, str(exc.title), detail)
+    return ApiError(exc.status, code, clip(text), "request:refused")
