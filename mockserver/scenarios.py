@@ -18,9 +18,10 @@ import jsonschema
 import yaml
 
 from mockserver.calls import Call
+from mockserver.settings import SCENARIO_SCHEMA
 from mockserver.spec import Operation, Spec
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "scenario.schema.json"
+SCHEMA_PATH = SCENARIO_SCHEMA
 
 
 class ScenarioError(Exception):

@@ -1,13 +1,33 @@
-"""Every knob in one place; built at the edge (CLI, tests) and passed to `create_app`."""
+"""Every knob in one place; built at the edge (CLI, tests) and passed to `create_app`.
+
+The files the package ships (the Luxxon spec, scenarios and world, the JSON Schemas, the contract
+profile) are found through `importlib.resources` here and nowhere else, so an installed wheel
+reads them from site-packages exactly as a checkout reads them from the source tree.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
-DEFAULT_SPEC = PACKAGE / "luxxon" / "openapi.json"
-DEFAULT_SCENARIOS = PACKAGE / "luxxon" / "scenarios"
+
+def packaged(*parts: str) -> Path:
+    """A file or folder shipped inside the package, as a path the loaders can open and list.
+    Found from `mockserver` itself, so naming a file does not import its sub-package (the
+    contract package pulls in schemathesis)."""
+    resource = files("mockserver").joinpath(*parts)
+    if not isinstance(resource, Path):  # a zipped install: nothing on disk to read or list
+        raise RuntimeError(f"mockserver must be installed unzipped to read {resource}")
+    return resource
+
+
+DEFAULT_SPEC = packaged("luxxon", "openapi.json")
+DEFAULT_SCENARIOS = packaged("luxxon", "scenarios")
+DEFAULT_WORLD_FILE = DEFAULT_SCENARIOS / "worlds" / "default.yaml"
+WORLD_SCHEMA = packaged("luxxon", "schemas", "world.schema.json")
+SCENARIO_SCHEMA = packaged("schemas", "scenario.schema.json")
+CONTRACT_PROFILE = packaged("contract", "profile.json")
 MAX_BODY_BYTES = 1024 * 1024
 
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from mockserver.contract.checks import MARKER
 from mockserver.contract.errors import ToolError
+from mockserver.settings import CONTRACT_PROFILE
 
-DEFAULT_PROFILE = Path(__file__).with_name("profile.json")
+DEFAULT_PROFILE = CONTRACT_PROFILE
 
 
 @dataclass(frozen=True)

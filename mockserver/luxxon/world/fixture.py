@@ -15,7 +15,9 @@ from typing import Any
 import jsonschema
 import yaml
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "world.schema.json"
+from mockserver.settings import WORLD_SCHEMA
+
+SCHEMA_PATH = WORLD_SCHEMA
 
 
 class FixtureError(Exception):
