@@ -21,10 +21,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check --quiet mockserver tests bench examples
 	$(BIN)/mypy
 
-# tests/test_install.py builds the wheel and installs it into a fresh virtualenv: its tests share
-# one (xdist_group), which `--dist loadgroup` keeps on one worker.
+# Includes tests/test_install.py: the wheel built and installed into a fresh virtualenv.
 test: $(STAMP) lint
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(BIN)/pytest -q -n 2
 
 # The wheel a user installs: `pip install dist/mockserver-*.whl` or `pipx install dist/mockserver-*.whl`.
 wheel: $(STAMP)
