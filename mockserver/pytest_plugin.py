@@ -134,12 +134,13 @@ class LuxxonMock:
 def luxxon_mock_server(request: pytest.FixtureRequest) -> Iterator[str]:
     """The mock's origin (`http://127.0.0.1:PORT`), one per test session and xdist worker."""
     given = request.config.getoption(URL_OPTION)
+    headers = _admin_token_header(request.config)
     if given:
         origin = _origin(given)
-        _wait_ready(origin, deadline=time.monotonic() + 5, process=None)
+        _wait_ready(origin, headers, deadline=time.monotonic() + 5, process=None)
         yield origin
         return
-    process, origin = _start()
+    process, origin = _start(headers)
     try:
         yield origin
     finally:
@@ -155,7 +156,7 @@ def luxxon_mock_server(request: pytest.FixtureRequest) -> Iterator[str]:
 def luxxon_mock(luxxon_mock_server: str, request: pytest.FixtureRequest) -> Iterator[LuxxonMock]:
     """A namespace of this test's own on the session's mock, reset when the test ends."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    token = request.config.getoption(TOKEN_OPTION) or os.environ.get(TOKEN_ENV)
+    token = _admin_token_header(request.config).get("X-Mock-Admin-Token")
     mock = LuxxonMock(
         luxxon_mock_server, f"pytest-{worker}-{uuid.uuid4().hex[:16]}", demo_keys(), token
     )
@@ -179,13 +180,18 @@ def demo_keys() -> dict[str, str]:
     return keys
 
 
+def _admin_token_header(config: pytest.Config) -> dict[str, str]:
+    token = config.getoption(TOKEN_OPTION) or os.environ.get(TOKEN_ENV)
+    return {"X-Mock-Admin-Token": token} if token else {}
+
+
 def _origin(url: str) -> str:
     """`http://host:port` from what a user may paste: with or without `/api/v1` or a slash."""
     url = url.rstrip("/")
     return url.removesuffix(API_PREFIX).rstrip("/")
 
 
-def _start() -> tuple[subprocess.Popen[bytes], str]:
+def _start(headers: Mapping[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     """`mockserver serve` on a free port; a port taken between the probe and the bind (another
     worker, another program) is tried again on a new one."""
     for _ in range(3):
@@ -199,7 +205,8 @@ def _start() -> tuple[subprocess.Popen[bytes], str]:
             )
             origin = f"http://127.0.0.1:{port}"
             try:
-                _wait_ready(origin, deadline=time.monotonic() + START_TIMEOUT_S, process=process)
+                deadline = time.monotonic() + START_TIMEOUT_S
+                _wait_ready(origin, headers, deadline=deadline, process=process)
             except LuxxonMockError:
                 process.kill()
                 process.wait()
@@ -212,13 +219,19 @@ def _start() -> tuple[subprocess.Popen[bytes], str]:
     raise LuxxonMockError("mockserver serve found no free loopback port in three tries")
 
 
-def _wait_ready(origin: str, *, deadline: float, process: subprocess.Popen[bytes] | None) -> None:
+def _wait_ready(
+    origin: str,
+    headers: Mapping[str, str],
+    *,
+    deadline: float,
+    process: subprocess.Popen[bytes] | None,
+) -> None:
     """Until `GET /__mock` answers 200, which only a mockserver does."""
     import httpx
 
     while True:
         try:
-            response = httpx.get(origin + ADMIN_PREFIX, timeout=1)
+            response = httpx.get(origin + ADMIN_PREFIX, headers=headers, timeout=1)
             if response.status_code == 200:
                 return
             problem = f"GET {origin}{ADMIN_PREFIX} answered {response.status_code}"
