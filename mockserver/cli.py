@@ -1,5 +1,5 @@
-"""`mockserver serve | contract | proxy | scenarios | init`: parse arguments, call the library, map the
-result to an exit code (0 ok, 1 failures, 2 bad input or tool error)."""
+"""`mockserver serve | contract | proxy | scenarios | init`: parse arguments, call the library,
+map the result to an exit code (0 ok, 1 failures, 2 bad input or tool error)."""
 
 from __future__ import annotations
 
