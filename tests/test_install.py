@@ -192,3 +192,15 @@ def test_parallel_tests_on_one_shared_mock_stay_in_their_namespaces(installed: I
         assert_quickstart(origin)  # the default world's LIVE session is still LIVE
         namespaces = httpx.get(origin + "/__mock", timeout=10).json()["data"]["namespaces"]
         assert not [name for name in namespaces if name.startswith("pytest-")]
+
+
+def test_installed_package_carries_its_data_files(installed: Installed) -> None:
+    code = (
+        "from mockserver import settings as s; "
+        "print('\\n'.join(str(p) for p in (s.DEFAULT_SPEC, s.DEFAULT_WORLD_FILE, s.WORLD_SCHEMA, "
+        "s.SCENARIO_SCHEMA, s.CONTRACT_PROFILE) if p.is_file()))"
+    )
+    found = installed.run("python", "-c", code).stdout.split()
+
+    assert len(found) == 5, found
+    assert all("site-packages" in path and str(ROOT) not in path for path in found)
