@@ -16,9 +16,10 @@ from typing import Any
 from mockserver import faults, files, latency
 from mockserver.calls import Call
 from mockserver.errors import ConfigError
+from mockserver.settings import SCENARIO_SCHEMA
 from mockserver.spec import Operation, Spec
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "scenario.schema.json"
+SCHEMA_PATH = SCENARIO_SCHEMA
 
 
 class ScenarioError(ConfigError):

@@ -47,8 +47,8 @@ def add_contract_parser(subparsers: Subparsers) -> None:
         action="append",
         default=[],
         metavar="'NAME: VALUE'",
-        help="send this header on every call; against the mock, 'X-Mock-Namespace: ci-$JOB' "
-        "keeps the run in a world of its own",
+        help="send this header on every call. Against the mock a run uses a fresh namespace and "
+        "resets it at the end; 'X-Mock-Namespace: ci-$JOB' names it instead (and keeps it)",
     )
     contract.add_argument("--seed", type=int, help="same seed, same requests")
     contract.add_argument(

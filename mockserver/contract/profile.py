@@ -1,9 +1,10 @@
 """How a contract run drives one API: which key each operation gets, which calls chain into which,
 and where a generic check does not fit what the API documents.
 
-The data is a JSON file the flavor ships (`flavors.DEFAULT_PROFILE`). Links are added to an in-memory copy of the spec
-(OpenAPI `links`, which only tell the stateful phase how to chain calls); `openapi.json` itself is
-never changed, so what the contract means stays what the spec says.
+The data is a JSON file the default flavor ships (`settings.CONTRACT_PROFILE`). Links are added
+to an in-memory copy of the spec (OpenAPI `links`, which only tell the stateful phase how to chain
+calls); `openapi.json` itself is never changed, so what the contract means stays what the spec
+says.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockserver import files, flavors
+from mockserver import files
 from mockserver.contract.checks import MARKER
 from mockserver.contract.errors import ToolError
+from mockserver.settings import CONTRACT_PROFILE, PROFILE_SCHEMA
 
-DEFAULT_PROFILE = flavors.DEFAULT_PROFILE
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "profile.schema.json"
+DEFAULT_PROFILE = CONTRACT_PROFILE
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _operations_by_id(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
     """Read and check a profile file (`schemas/profile.schema.json`); a mistake is a ConfigError
     naming the file, key path and reason."""
-    data = files.load(path, SCHEMA_PATH)
+    data = files.load(path, PROFILE_SCHEMA)
     return Profile(
         default_role=str(data["default_role"]),
         roles={role: tuple(ops) for role, ops in data.get("roles", {}).items()},
