@@ -22,13 +22,13 @@ from typing import Any, TextIO
 from urllib.parse import parse_qsl
 
 import orjson
-from starlette.types import Scope
+from starlette.types import Message, Receive, Scope
 
 from mockserver.calls import Call, Reply
 from mockserver.errors import ApiError
 from mockserver.faults import Fault
 from mockserver.flavor import Worlds
-from mockserver.journal import Journal
+from mockserver.journal import BODY_LIMIT, Journal
 from mockserver.middleware.routing import ROUTE_NOTE
 from mockserver.namespaces import namespace_of
 
@@ -45,6 +45,19 @@ class Exchange:
     delay_s: float = 0.0
     fault: Fault | None = None
     marks: dict[str, Any] | None = None
+    body: bytes = b""  # the request body as it came (up to the journal's limit)
+
+    def keeping_body(self, receive: Receive) -> Receive:
+        """`receive`, keeping what the body brings (validation errors never make a `Call`)."""
+
+        async def kept() -> Message:
+            message = await receive()
+            chunk = message.get("body")
+            if chunk and len(self.body) <= BODY_LIMIT:
+                self.body += chunk
+            return message
+
+        return kept
 
 
 def exchange_of(scope: Scope) -> Exchange:
@@ -116,7 +129,7 @@ class Recorder:
         path: str = scope["path"]
         journaled = not path.startswith(NOT_JOURNALED)
         call = exchange.call
-        operation_id = _operation_id(scope)
+        operation_id = call.operation_id if call is not None else _operation_id(scope)
         decided_by = exchange.decided_by
         if not journaled:
             decided_by = "admin" if path.startswith("/__mock") else "docs"
@@ -135,7 +148,7 @@ class Recorder:
                 decided_by,
                 query=scope.get("query_string", b""),
                 headers=scope["headers"],
-                body=call.body if call is not None else None,
+                body=exchange.body,
                 response_body=reply.raw,
                 operation_id=operation_id,
                 duration_ms=duration_ms,

@@ -41,7 +41,9 @@ class ErrorBoundary:
 
         note: dict[str, str] = {}  # routing writes the operationId here, for the error's shape
         scope[ROUTE_NOTE] = note
-        scope[EXCHANGE] = Exchange(time.perf_counter())
+        scope[EXCHANGE] = exchange = Exchange(time.perf_counter())
+        if self.recorder is not None and self.recorder.journal.size:
+            receive = exchange.keeping_body(receive)
         try:
             await self.app(scope, receive, tracked)
         except Exception as exc:
