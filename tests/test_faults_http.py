@@ -67,6 +67,11 @@ def read_all(sock: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
+def assert_reset(sock: socket.socket) -> None:
+    with sock, pytest.raises(ConnectionResetError):
+        read_all(sock)
+
+
 def journal(http: httpx.Client, namespace: str) -> list[dict[str, Any]]:
     response = http.get("/__mock/requests", headers={"X-Mock-Namespace": namespace})
     return list(response.json()["data"]["requests"])
@@ -80,9 +85,7 @@ def sessions(http: httpx.Client, namespace: str) -> list[dict[str, Any]]:
 
 
 def test_connection_reset(server: LiveServer) -> None:
-    with raw(server, "GET", TOKEN, "f-reset", prefer="fault=connection-reset") as sock:
-        with pytest.raises(ConnectionResetError):
-            read_all(sock)
+    assert_reset(raw(server, "GET", TOKEN, "f-reset", prefer="fault=connection-reset"))
 
 
 def test_empty_response(server: LiveServer) -> None:
@@ -121,12 +124,18 @@ def test_a_fault_before_commit_leaves_the_world_untouched(
     server: LiveServer, http: httpx.Client
 ) -> None:
     before = len(sessions(http, "f-before"))
-    with raw(
-        server, "POST", "/api/v1/sessions", "f-before", key=CONSUMER_KEY, body=BOGOTA,
-        prefer="fault=connection-reset",
-    ) as sock:  # fmt: skip
-        with pytest.raises(ConnectionResetError):
-            read_all(sock)
+    prefer = "fault=connection-reset"
+    assert_reset(
+        raw(
+            server,
+            "POST",
+            "/api/v1/sessions",
+            "f-before",
+            key=CONSUMER_KEY,
+            body=BOGOTA,
+            prefer=prefer,
+        )
+    )
     assert len(sessions(http, "f-before")) == before
     (entry, _) = journal(http, "f-before")[1:]  # newest first: listing, reset call, listing
     assert entry["decidedBy"] == "override" and entry["afterCommit"] is False
@@ -145,9 +154,7 @@ def test_an_after_commit_reset_leaves_the_session_created(
     }
     added = http.post("/__mock/rules", json=rule, headers={"X-Mock-Namespace": namespace})
     assert added.status_code == 200, added.text
-    with raw(server, "POST", "/api/v1/sessions", namespace, key=CONSUMER_KEY, body=BOGOTA) as sock:
-        with pytest.raises(ConnectionResetError):
-            read_all(sock)
+    assert_reset(raw(server, "POST", "/api/v1/sessions", namespace, key=CONSUMER_KEY, body=BOGOTA))
     created = [s for s in sessions(http, namespace) if s["id"] not in before]
     assert len(created) == 1 and created[0]["state"] == "REQUESTED"
     entry = journal(http, namespace)[1]  # the reset call, under the listing after it

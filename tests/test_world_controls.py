@@ -78,7 +78,7 @@ def test_an_unknown_world_switch_stops_start_up(tmp_path: Any) -> None:
         "name: odd\nworld: {video: sideways}\nrules:\n"
         "  - operations: [LxSessionsController_frame]\n    latency: {fixedMs: 1}\n"
     )
-    with pytest.raises(ConfigError, match="world: world.video is one of up, down"):
+    with pytest.raises(ConfigError, match=r"world: world\.video is one of up, down"):
         create_app(Settings(scenarios_dir=tmp_path, world=None))
 
 
