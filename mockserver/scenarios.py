@@ -9,7 +9,7 @@ file, key path and reason. Runtime rules (`mockserver.rules`) are built by the s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,9 @@ class Scenario:
     description: str
     rules: tuple[Rule, ...]
     file: Path
+    # World switches (`world: {video: down}`): the state the flavor's world is put in while the
+    # scenario applies; the flavor says which exist (`Flavor.world_switch_error`).
+    world: Mapping[str, Any] = field(default_factory=dict)
 
     def rule_for(self, call: Call) -> Rule | None:
         return next((rule for rule in self.rules if rule.matches(call)), None)
@@ -133,7 +136,9 @@ def load_file(path: Path, spec: Spec) -> Scenario:
     rules = tuple(
         build_rule(raw, spec, path, f"rules.{i}") for i, raw in enumerate(document["rules"])
     )
-    return Scenario(document["name"], document.get("description", ""), rules, path)
+    return Scenario(
+        document["name"], document.get("description", ""), rules, path, document.get("world", {})
+    )
 
 
 def _key_path(parts: Iterable[Any]) -> str:
