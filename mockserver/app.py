@@ -140,7 +140,9 @@ class MockApp:
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         call = await to_call(scope, limited(receive), "admin")
         reply = self.admin.answer(call)
-        await send_reply(send, _json(reply, self.flavor.body(reply, None)))
+        if reply.raw is None:  # the console's own files are sent as they are
+            reply = _json(reply, self.flavor.body(reply, None))
+        await send_reply(send, reply)
 
     async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
         op_id = operation_id(scope)

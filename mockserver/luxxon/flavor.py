@@ -4,7 +4,8 @@
   errors in `LxErrorResponseDto` `{statusCode, code, message, detail, timestamp}`;
 - the `lx_session` wallet cookie (the spec's `lx-session` scheme) counts as a credential;
 - `X-Lx-Consistency-Token` is readable by browser pages;
-- the world (`world/`), with the admin actions only it has: autopilot and the video backend;
+- the world (`world/`), with the admin actions only it has: autopilot and the video backend,
+  and its summary for the console (`world/summary.py`);
 - value rules for generated bodies: WHIP/WHEP URLs, µUSDC amounts, supplier names.
 """
 
@@ -114,6 +115,11 @@ class LuxxonFlavor(Flavor):
     @classmethod
     def value_rules(cls) -> ValueRules | None:
         return VALUE_RULES
+
+    def world_summary(self, world: Any) -> dict[str, Any]:
+        from mockserver.luxxon.world.summary import summary
+
+        return summary(world)
 
 
 def _autopilot(world: Any, call: Call) -> dict[str, Any]:
