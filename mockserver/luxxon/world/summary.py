@@ -9,14 +9,22 @@ API call would, so what the console shows is what the next call sees.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mockserver.clock import iso
-from mockserver.luxxon.world.model import SettleState, State
+from mockserver.luxxon.world.model import OPEN, Session, SettleState, State
 from mockserver.luxxon.world.world import World
 
 MAX_ROWS = 50  # newest first; the rest is counted in "more"
-SESSION_CONTROLS: list[tuple[str, str, frozenset[State]]] = []  # (label, path, states it fits)
+# The session controls (`POST /__mock/session`, world/controls.py) a session's row offers.
+SESSION_CONTROLS: tuple[tuple[str, str, Callable[[Session], bool]], ...] = (
+    ("First frame now", "first-frame", lambda s: s.state == State.ASSIGNED),
+    ("Disconnect", "disconnect", lambda s: s.state == State.LIVE and s.publisher_connected),
+    ("Reconnect", "reconnect", lambda s: s.state == State.LIVE and not s.publisher_connected),
+    ("Expire now", "expire", lambda s: s.state in OPEN),
+    ("End now", "end", lambda s: s.state == State.LIVE),
+)
 
 
 def summary(world: World) -> dict[str, Any]:
@@ -59,9 +67,14 @@ def _sessions(world: World, now: float) -> dict[str, Any]:
                 str(s.metered(now) * s.rate if s.state == State.LIVE else s.charged),
             ],
             "actions": [
-                {"label": label, "method": "POST", "path": path, "body": {"sessionId": s.id}}
-                for label, path, states in SESSION_CONTROLS
-                if s.state in states
+                {
+                    "label": label,
+                    "method": "POST",
+                    "path": "/session",
+                    "body": {"sessionId": s.id, "action": action},
+                }
+                for label, action, fits in SESSION_CONTROLS
+                if fits(s)
             ],
         }
         for s in newest[:MAX_ROWS]
