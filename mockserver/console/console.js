@@ -218,7 +218,7 @@ function worldTable(table) {
   const hasActions = (table.rows || []).some((row) => (row.actions || []).length);
   const head = h("tr", {}, ...table.columns.map((c) => h("th", {}, c)), hasActions ? h("th") : null);
   const rows = (table.rows || []).map((row) => h("tr", {},
-    ...row.cells.map((cell) => h("td", { title: cell, class: /^[0-9a-f-]{36}$/.test(cell) ? "id" : "" }, cell)),
+    ...row.cells.map((cell) => h("td", { title: cell, class: /^(0x)?[0-9a-f-]{32,}$/i.test(cell) ? "id" : "" }, cell)),
     hasActions ? h("td", {}, ...(row.actions || []).map(actionButton)) : null));
   const more = table.more ? h("p", { class: "hint" }, `and ${table.more} more`) : null;
   const empty = rows.length ? null : h("p", { class: "hint" }, "none");
