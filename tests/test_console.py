@@ -382,5 +382,6 @@ def screenshot(path: str) -> None:
         page.screenshot(path=path, full_page=True)
         browser.close()
 
+
 if __name__ == "__main__":
     screenshot(sys.argv[1] if len(sys.argv) > 1 else "docs/console.png")
