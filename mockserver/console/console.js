@@ -254,8 +254,7 @@ async function refreshRules() {
   $("#rules tbody").replaceChildren(...listing.rules.map((rule) => h("tr", { "data-rule": rule.id },
     h("td", {}, rule.id),
     h("td", {}, rule.namespace === "*" ? "everyone" : rule.namespace),
-    h("td", {}, (rule.operations || []).join(", ")),
-    h("td", {}, ruleDoes(rule)),
+    h("td", {}, h("code", {}, (rule.operations || []).join(", ")), h("br"), ruleDoes(rule)),
     h("td", {}, rule.remaining === null ? "∞" : rule.remaining),
     h("td", {}, rule.hits),
     h("td", {}, h("button", {
