@@ -30,7 +30,7 @@ from mockserver.clock import iso_now
 from mockserver.decision import NOTHING, decide
 from mockserver.errors import ApiError, mock_refusal
 from mockserver.exchange import Exchange
-from mockserver.flavor import Flavor, Worlds
+from mockserver.flavor import Flavor, World, Worlds
 from mockserver.latency import Delays
 from mockserver.namespaces import EVERYONE
 from mockserver.rules import Rules
@@ -99,13 +99,7 @@ class Engine:
         if self.worlds is None:
             return None
         world = self.worlds.get(call.namespace)
-        wanted = scenario if scenario is not None and scenario.world else None
-        if wanted is not self._switched.get(call.namespace):  # rare: a world switch changed
-            self.flavor.switch_world(world, wanted.world if wanted is not None else {})
-            if wanted is None:
-                del self._switched[call.namespace]
-            else:
-                self._switched[call.namespace] = wanted
+        self._switch(call.namespace, world, scenario)
         reply = world.handle(call, op)
         return self._wrap(op, reply) if reply is not None else None
 
@@ -191,6 +185,17 @@ class Engine:
                 "scenario:unknown",
             ) from None
 
+    def _switch(self, namespace: str, world: World, scenario: Scenario | None) -> None:
+        """Put the world in the state its scenario's `world:` switches ask for, when that changed
+        (a scenario switched on or off, a request naming another one); rare, so cheap."""
+        wanted = scenario if scenario is not None and scenario.world else None
+        if wanted is not self._switched.get(namespace):
+            self.flavor.switch_world(world, wanted.world if wanted is not None else {})
+            if wanted is None:
+                del self._switched[namespace]
+            else:
+                self._switched[namespace] = wanted
+
     def reset_worlds(self, namespace: str) -> None:
         """Drop one namespace's world ("*": every one); the next call builds it afresh, and a
         scenario's world switches are applied to it again."""
@@ -208,6 +213,14 @@ class Engine:
             self.active.pop(namespace, None)
         else:
             self.active[namespace] = self.scenario_named(name)
+        if self.worlds is None:
+            return
+        # The worlds that exist feel it now, not at their next call (their clocks may move first).
+        names = self.worlds.namespaces() if namespace == EVERYONE else [namespace]
+        for each in names:
+            world = self.worlds.peek(each)
+            if world is not None:
+                self._switch(each, world, self._scenario(None, each))
 
 
 def _undocumented(op: Operation, what: str) -> ApiError:

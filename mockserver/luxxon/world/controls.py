@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from mockserver.errors import ApiError
 from mockserver.luxxon.world import sessions, video
 from mockserver.luxxon.world.model import PRE_LIVE, Session, State
+from mockserver.luxxon.world.store import Store
 from mockserver.luxxon.world.world import World
 
 SWITCHES = {"video": ("up", "down")}
 SESSION_ACTIONS = ("first-frame", "disconnect", "reconnect", "expire", "end")
+# Per world: the LIVE sessions whose publisher the outage dropped (reconnected when it ends).
+_dropped: WeakKeyDictionary[Store, set[str]] = WeakKeyDictionary()
 
 
 def switch_error(switches: Mapping[str, Any]) -> str | None:
@@ -45,17 +49,25 @@ def set_video(world: World, available: bool) -> None:
     if store.video_available == available:
         return
     store.video_available = available
-    for s in store.sessions.values():
-        if s.video is None:
-            continue
-        if not available and s.state == State.LIVE and s.publisher_connected:
-            video._apply(store, s, "live_input.disconnected", now)
-        elif available and s.state == State.LIVE and not s.video_errored:
+    if not available:
+        dropped = _dropped.setdefault(store, set())
+        for s in store.sessions.values():
+            if s.state == State.LIVE and s.video is not None and s.publisher_connected:
+                video._apply(store, s, "live_input.disconnected", now)
+                dropped.add(s.id)
+        return
+    for session_id in _dropped.pop(store, set()):  # the publishers the outage dropped
+        s = store.sessions[session_id]
+        if s.state == State.LIVE and not s.publisher_connected:
             video._apply(store, s, "live_input.connected", now)
-        elif available and s.state == State.ASSIGNED:
-            delay = store.workspaces[s.operator_id or ""].first_frame_after
-            if delay is not None:
-                store.timeline.schedule(now + delay, "first_frame", s.id)
+    for s in store.sessions.values():  # sessions the outage held before LIVE go on
+        if s.state != State.ASSIGNED or s.operator_id is None:
+            continue
+        supplier = store.workspaces[s.operator_id]
+        if s.video is not None and supplier.first_frame_after is not None:
+            store.timeline.schedule(now + supplier.first_frame_after, "first_frame", s.id)
+        elif s.video is None and s.authorized and s.dispatched and supplier.autopilot:
+            store.timeline.schedule(now + supplier.autopilot.start_after, "autopilot_start", s.id)
 
 
 def session_action(world: World, session_id: str, action: str) -> Session:
