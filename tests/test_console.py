@@ -206,10 +206,15 @@ def app_origin() -> Iterator[str]:
 
 @pytest.fixture
 def context(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (its own cookies and storage); a script error in any of its
+    pages fails the test."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     ctx.set_default_timeout(10_000)
+    errors: list[str] = []
+    ctx.on("weberror", lambda error: errors.append(str(error.error)))
     yield ctx
     ctx.close()
+    assert errors == []
 
 
 def open_console(context: Any, server: LiveServer, namespace: str) -> Any:
@@ -312,7 +317,9 @@ def test_the_clock_moved_in_the_console_expires_a_quote(
     assert (answer.status_code, answer.json()["code"]) == (409, "QUOTE_EXPIRED")
 
 
-def test_a_session_control_pushes_a_session_live(context: Any, server: LiveServer) -> None:
+def test_a_session_control_pushes_a_session_live_and_reset_undoes_it(
+    context: Any, server: LiveServer
+) -> None:
     from playwright.sync_api import expect
 
     console = open_console(context, server, "qa-controls")
@@ -320,7 +327,11 @@ def test_a_session_control_pushes_a_session_live(context: Any, server: LiveServe
     expect(row.locator("td").nth(1)).to_have_text("ASSIGNED")
     row.get_by_role("button", name="First frame now").click()
     expect(row.locator("td").nth(1)).to_have_text("LIVE")
-    expect(console.locator('[data-table="Sessions"] [data-count="LIVE"]')).to_have_text("LIVE 2")
+    live = console.locator('[data-table="Sessions"] [data-count="LIVE"]')
+    expect(live).to_have_text("LIVE 2")
+    console.click("#reset")  # the namespace starts again from the fixture
+    expect(live).to_have_text("LIVE 1")
+    expect(row.locator("td").nth(1)).to_have_text("ASSIGNED")
 
 
 def test_the_console_asks_for_the_admin_token_when_the_api_wants_one(

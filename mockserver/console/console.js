@@ -109,10 +109,8 @@ function namespaceFromHash() {
 function useNamespace(name) {
   state.namespace = name;
   state.lastId = 0;
-  state.entries.clear();
   state.shown = {};
-  $("#journal tbody").replaceChildren();
-  $("#entry").hidden = true;
+  forgetJournal();
   history.replaceState(null, "", `#namespace=${encodeURIComponent(name)}`);
   tick();
 }
@@ -358,6 +356,13 @@ async function refreshJournal() {
   }
 }
 
+// The journal as shown: the rows go, the last id stays (ids only grow, so nothing old returns).
+function forgetJournal() {
+  $("#journal tbody").replaceChildren();
+  state.entries.clear();
+  $("#entry").hidden = true;
+}
+
 function journalRow(entry) {
   const status = entry.response.status;
   const decided = entry.rule ? `${entry.decidedBy} ${entry.rule}` : entry.decidedBy;
@@ -435,8 +440,12 @@ function changed(panel, data) {
 }
 
 async function tick() {
-  if (state.busy) return;
+  if (state.busy) {
+    state.again = true; // an action happened while a refresh was under way: refresh once more
+    return;
+  }
   state.busy = true;
+  state.again = false;
   try {
     await refreshStatus();
     const results = await Promise.allSettled([refreshWorld(), refreshRules(), refreshJournal()]);
@@ -449,6 +458,7 @@ async function tick() {
     return;
   } finally {
     state.busy = false;
+    if (state.again) setTimeout(tick, 0);
   }
   delete $("#status-line").dataset.poll;
 }
@@ -481,20 +491,22 @@ function wire() {
   for (const button of document.querySelectorAll("[data-advance]")) {
     button.addEventListener("click", () => advance(Number(button.dataset.advance)));
   }
-  $("#reset").addEventListener("click", () => act(`reset ${state.namespace}`, "POST", "/reset"));
+  $("#reset").addEventListener("click", () => {
+    forgetJournal();
+    act(`reset ${state.namespace}`, "POST", "/reset");
+  });
   $("#reset-all").addEventListener("click", () => {
     if (confirm("Reset every namespace: worlds, rules and journals?")) {
+      forgetJournal();
       act("reset every namespace", "POST", "/reset", { namespace: "*" });
     }
   });
   $("#rules-clear").addEventListener("click", () => act("delete rules", "DELETE", "/rules"));
   $("#rule-form").addEventListener("input", (event) => { if (event.target.id !== "rule-json") syncRuleJson(); });
   $("#rule-form").addEventListener("submit", addRule);
-  $("#journal-clear").addEventListener("click", async () => {
-    await act("clear journal", "DELETE", "/requests");
-    $("#journal tbody").replaceChildren();
-    state.entries.clear();
-    $("#entry").hidden = true;
+  $("#journal-clear").addEventListener("click", () => {
+    forgetJournal();
+    act("clear journal", "DELETE", "/requests");
   });
   $("#copy-curl").addEventListener("click", copyCurl);
   window.addEventListener("hashchange", () => {
