@@ -5,7 +5,8 @@ buttons are admin calls that exist). The rest click through the console in Debia
 driven by Playwright (one browser for the module, a fresh browser context per test): a scenario
 switched on in the console answers a page on another origin, a `times: 1` rule fires once in
 the live journal, the clock moved in the console expires a quote, a session control pushes a
-session on, and the console asks for an admin token when the API answers 401.
+session on and reset undoes it, the console asks for an admin token when the API answers 401,
+shows what requests carried as text only, and works without a world. Any script error fails.
 
 `python -m tests.test_console docs/console.png` redraws the screenshot in docs/qa.md.
 """
@@ -363,6 +364,29 @@ def test_the_console_asks_for_the_admin_token_when_the_api_wants_one(
     expect(page.locator("#scenarios tbody tr").first).to_be_visible()
     assert sent[-1] == "s3cret"
     assert page.evaluate("sessionStorage.getItem('mockserver.adminToken')") == "s3cret"
+
+
+def test_what_a_request_carried_is_shown_as_text_never_as_markup(
+    context: Any, server: LiveServer, http: httpx.Client
+) -> None:
+    from playwright.sync_api import expect
+
+    console = open_console(context, server, "qa-markup")
+    http.get("/api/v1/<img src=x onerror=alert(1)>", headers={"X-Mock-Namespace": "qa-markup"})
+    path = console.locator("#journal tbody td.path")
+    expect(path).to_have_text("/api/v1/<img src=x onerror=alert(1)>")
+    expect(console.locator("#journal img")).to_have_count(0)
+
+
+def test_without_a_world_the_console_shows_the_rest(context: Any) -> None:
+    from playwright.sync_api import expect
+
+    with LiveServer(app_with()) as live:
+        console = open_console(context, live, "default")
+        expect(console.locator("#world-panel")).to_be_hidden()
+        expect(console.locator("#clock-panel")).to_be_hidden()
+        expect(console.locator("#rules-panel")).to_be_visible()
+        expect(console.locator("#status-line")).not_to_have_class("error")
 
 
 # -- the screenshot in docs/qa.md -----------------------------------------------------------------
