@@ -102,8 +102,9 @@ def test_the_sticky_cookie_stands_for_namespace_and_scenario_headers(http: httpx
     sticky = {"Cookie": "other=1; mock_sticky=namespace=qa-sticky-http&scenario=video-outage"}
     answer = http.get(TOKEN, headers={**operator, **sticky})
     assert (answer.status_code, answer.json()["code"]) == (503, "VIDEO_ERROR")
+    assert http.get("/api/v1/nowhere", headers=sticky).status_code == 404  # journaled there too
     journal = data(http.get("/__mock/requests", headers={"X-Mock-Namespace": "qa-sticky-http"}))
-    assert [entry["decidedBy"] for entry in journal["requests"]] == ["scenario"]
+    assert [entry["decidedBy"] for entry in journal["requests"]] == ["route", "scenario"]
     # A request that names its namespace is the script's own choice: the cookie steps aside.
     named = {**operator, **sticky, "X-Mock-Namespace": "qa-sticky-other"}
     assert http.get(TOKEN, headers=named).status_code == 200
