@@ -293,6 +293,19 @@ def test_a_times_1_rule_fires_once_in_the_live_journal(
     expect(curl).to_contain_text(f"curl -X GET '{server.url}/api/v1/sessions/{LIVE_SESSION}'")
     expect(curl).to_contain_text("-H 'x-mock-namespace: qa-rule'")
 
+    # A latency-only rule for everyone, then removed from the console.
+    for field in ("#rule-status", "#rule-example", "#rule-times"):
+        console.fill(field, "")
+    console.fill("#rule-latency", "5")
+    console.select_option("#rule-scope", "*")
+    console.click("#rule-form button[type=submit]")
+    rule = console.locator("#rules tbody tr")
+    expect(rule).to_contain_text("everyone")
+    expect(rule).to_contain_text('latency {"fixedMs":5}')
+    rule.get_by_role("button", name="Delete").click()
+    expect(rule).to_have_count(0)
+    assert data(http.get("/__mock/rules", headers={"X-Mock-Namespace": "qa-rule"}))["rules"] == []
+
 
 def test_the_clock_moved_in_the_console_expires_a_quote(
     context: Any, server: LiveServer, http: httpx.Client
