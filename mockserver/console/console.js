@@ -131,6 +131,7 @@ async function refreshStatus() {
   renderNamespaces(status);
   renderScenarios(status);
   renderSticky();
+  $("#journal-off").hidden = status.journalSize !== 0;
   $("#world-panel").hidden = !status.world;
   $("#clock-panel").hidden = !status.world;
 }
