@@ -1,7 +1,8 @@
 """`/__mock/…`: switch scenarios, reset worlds and move their clocks while the mock runs, for the
 QA engineer and the frontend developer who cannot restart it or set headers.
 
-    GET  /__mock                  what is loaded and active
+    GET  /__mock                  what is loaded and active (a browser gets the web console)
+    GET  /__mock/world            the namespace's world as the flavor summarizes it
     PUT  /__mock/scenario         {"name": "video-outage" | null}        scenario on/off
     POST /__mock/reset            the namespace starts over: its world (from the fixture), its
                                   runtime rules and its journal; {"namespace": "*"}: every one
@@ -24,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mockserver import console
 from mockserver.calls import Call, Reply
 from mockserver.clock import iso
 from mockserver.engine import Engine
@@ -59,10 +61,13 @@ class Admin:
                 f"No admin route {call.method} {call.path}; there are: {routes}",
                 "admin:notFound",
             )
-        return Reply(data=action(self, call))
+        answer = action(self, call)
+        return answer if isinstance(answer, Reply) else Reply(data=answer)
 
     # -- actions ---------------------------------------------------------------------------------
-    def status(self, call: Call) -> dict[str, Any]:
+    def status(self, call: Call) -> dict[str, Any] | Reply:
+        if console.wants_page(call.headers):
+            return console.asset(console.PAGE)
         engine = self.engine
         return {
             "spec": engine.spec.title,
@@ -175,6 +180,21 @@ class Admin:
                 clock.unfreeze()
         return {"namespace": call.namespace, "now": iso(clock.now()), "frozen": clock.frozen}
 
+    def world(self, call: Call) -> dict[str, Any]:
+        """What the console shows of the namespace's world, in the flavor's words."""
+        world = self._worlds().get(call.namespace)
+        clock = world.clock
+        summary = self.engine.flavor.world_summary(world)
+        return {
+            "namespace": call.namespace,
+            "now": iso(clock.now()),
+            "frozen": clock.frozen,
+            **summary,
+        }
+
+    def console_file(self, call: Call) -> Reply:
+        return console.asset(call.path.rsplit("/", 1)[-1])
+
     def _worlds(self) -> Any:
         if self.engine.worlds is None:
             raise mock_refusal("MOCK_NO_WORLD", "This mock runs without a world", "admin:noWorld")
@@ -195,6 +215,9 @@ ACTIONS: dict[tuple[str, str], Action] = {
     ("DELETE", f"{PREFIX}/rules"): Admin.delete_rules,
     ("GET", f"{PREFIX}/clock"): Admin.clock,
     ("POST", f"{PREFIX}/clock"): Admin.clock,
+    ("GET", f"{PREFIX}/world"): Admin.world,
+    ("GET", f"{PREFIX}/console.js"): Admin.console_file,
+    ("GET", f"{PREFIX}/console.css"): Admin.console_file,
 }
 
 

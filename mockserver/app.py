@@ -166,7 +166,9 @@ class MockApp:
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         call = await to_call(scope, limited(receive), "admin")
         reply = self.admin.answer(call)
-        await deliver(scope, send, _json(reply, self.flavor.body(reply, None)), self.recorder)
+        if reply.raw is None:  # the console's own files are sent as they are
+            reply = _json(reply, self.flavor.body(reply, None))
+        await deliver(scope, send, reply, self.recorder)
 
     async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
         op_id = operation_id(scope)
