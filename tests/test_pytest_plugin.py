@@ -46,6 +46,17 @@ def test_scenario_and_clock(luxxon_mock):
     assert token.status_code == 503
     before = luxxon_mock.admin("GET", "/clock")["now"]
     assert luxxon_mock.advance(3600)["now"] > before
+
+def test_rules_journal_and_session_controls(luxxon_mock):
+    frame = f"/sessions/{{LIVE}}/frame"
+    operator = luxxon_mock.bearer("operator")
+    luxxon_mock.rule(operations=["LxSessionsController_frame"], times=1,
+                     respond={{"status": 404, "example": "FRAME_NOT_AVAILABLE"}})
+    assert luxxon_mock.client.get(frame, headers=operator).status_code == 404
+    assert luxxon_mock.client.get(frame, headers=operator).status_code == 200
+    assert luxxon_mock.count(operation="LxSessionsController_frame") == 2
+    assert [e["decidedBy"] for e in luxxon_mock.requests(status=404)] == ["rule"]
+    assert luxxon_mock.session(LIVE, "end")["state"] == "ENDED"
 '''
 
 
@@ -78,7 +89,7 @@ def test_suite_on_a_given_mock_stays_in_namespaces_reset_after_each_test(
 
     result = pytester.runpytest("-p", "no:cacheprovider", f"--luxxon-mock-url={mock.url}/api/v1/")
 
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=5)
     state, status = default_world(mock)
     assert state == "LIVE"
     namespace = (pytester.path / "namespace").read_text()
@@ -101,7 +112,7 @@ def test_keys_are_the_default_worlds_by_role(pytester: pytest.Pytester, mock: Li
 def test_suite_starts_its_own_mock_when_given_none(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(SUITE)
 
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=4)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=5)
 
 
 def test_admin_calls_send_json_the_namespace_and_the_token(

@@ -60,3 +60,18 @@ def test_a_revoked_key_is_refused(luxxon_mock):
     )
 
     assert (reply.status_code, reply.json()["code"]) == (401, "REVOKED_API_KEY")
+
+
+def test_one_error_on_the_next_call_and_what_the_app_sent(luxxon_mock):
+    luxxon_mock.rule(
+        operations=["LxSessionsController_frame"],
+        times=1,
+        respond={"status": 404, "example": "FRAME_NOT_AVAILABLE"},
+    )
+    frame = f"/sessions/{LIVE_SESSION}/frame"
+
+    first = luxxon_mock.client.get(frame, headers=luxxon_mock.bearer("consumer"))
+    second = luxxon_mock.client.get(frame, headers=luxxon_mock.bearer("consumer"))
+
+    assert (first.status_code, second.status_code) == (404, 200)
+    assert luxxon_mock.count(operation="LxSessionsController_frame") == 2

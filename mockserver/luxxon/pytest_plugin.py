@@ -99,8 +99,27 @@ class LuxxonMock:
         return self.admin("POST", "/clock", {"advance": seconds})
 
     def reset(self) -> Any:
-        """This namespace's world starts again from the fixture."""
+        """This namespace's world starts again from the fixture (its rules and journal too)."""
         return self.admin("POST", "/reset", {})
+
+    def rule(self, **rule: Any) -> str:
+        """A runtime rule for this namespace, in the admin API's words; returns its id:
+        `mock.rule(operations=["LxSessionsController_frame"], times=1,
+        respond={"status": 404, "example": "FRAME_NOT_AVAILABLE"})`."""
+        return str(self.admin("POST", "/rules", rule)["id"])
+
+    def requests(self, **filters: Any) -> list[Any]:
+        """What the app sent in this namespace, newest first (`operation=`, `status=`, …)."""
+        query = "&".join(f"{key}={value}" for key, value in filters.items())
+        return list(self.admin("GET", "/requests" + (f"?{query}" if query else ""))["requests"])
+
+    def count(self, **filters: Any) -> int:
+        """How many calls match, as WireMock's verify: `assert mock.count(operation=…) == 1`."""
+        return int(self.admin("POST", "/requests/count", filters)["count"])
+
+    def session(self, session_id: str, action: str) -> Any:
+        """A QA control on one session: first-frame, disconnect, reconnect, expire or end."""
+        return self.admin("POST", "/session", {"sessionId": session_id, "action": action})
 
     def admin(self, method: str, path: str, body: Any = None) -> Any:
         """Any `/__mock` action in this namespace; its `data`, or LuxxonMockError."""
