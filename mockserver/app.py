@@ -1,10 +1,10 @@
 """The ASGI application, composed here and only here. A request's way through it:
 
     lifespan / non-HTTP scopes          answered or refused here
-    [CORS, only when an Origin header is present]                  starlette
+    [CORS, only when an Origin header is present]   middleware/browsers.py (starlette's)
     error boundary (every error leaves as the flavor writes it)    middleware/errors.py
       /ui, /openapi.json                Swagger UI                 connexion
-      /__mock/…                         admin API                  admin.py
+      /__mock/…                         admin guard, admin API     middleware/admin_guard.py, admin.py
       everything else:
         body limit                                                 middleware/body_limit.py
         routing, remembered per (method, path)                     middleware/routing.py
@@ -30,7 +30,6 @@ from connexion.middleware.response_validation import ResponseValidationMiddlewar
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
 from mockserver import docs_ui, flavors
@@ -43,11 +42,14 @@ from mockserver.admin import Admin
 from mockserver.calls import Reply
 from mockserver.engine import Engine
 from mockserver.errors import ConfigError
+from mockserver.middleware.admin_guard import AdminGuard
 from mockserver.middleware.body_limit import BodyLimitMiddleware, limited
+from mockserver.middleware.browsers import BrowserPolicy, OriginPolicy
 from mockserver.middleware.credentials import CredentialGuard, requirements
-from mockserver.middleware.errors import ErrorBoundary, not_found
+from mockserver.middleware.errors import ErrorBoundary, method_not_allowed, not_found
 from mockserver.middleware.routing import CachedRoutingMiddleware, operation_id
 from mockserver.middleware.validation import VALIDATOR_MAP, CachingRequestValidationMiddleware
+from mockserver.namespaces import Registry
 from mockserver.settings import Settings
 
 
@@ -74,15 +76,21 @@ class MockApp:
             _swagger_ui(self._api), docs_ui.ui_document(self.spec.document, self.scenarios)
         )
         self._app = ErrorBoundary(self._route, self.flavor)
-        self._cors = CORSMiddleware(
+        # -- hardening (docs/limits.md): browsers, the admin door, the namespace ceiling --------
+        origins = OriginPolicy(settings.cors_origins)
+        self._browsers = BrowserPolicy(
             self._app,
-            allow_origin_regex=".*",  # any origin, echoed so cookies work too
-            allow_credentials=True,
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=list(self.flavor.expose_headers),
-            max_age=600,
+            origins,
+            admin_prefix=ADMIN_PREFIX,
+            expose_headers=self.flavor.expose_headers,
         )
+        self._admin_guarded = AdminGuard(self._admin, origins, settings.admin_token)
+        self.namespaces = Registry(settings.namespace_ttl, settings.max_namespaces)
+        if self.worlds is not None:
+            self.namespaces.on_forget(self.worlds.reset)
+        self.namespaces.on_forget(lambda ns: self.engine.active.pop(ns, None))
+        # Any other per-namespace store (the request journal, runtime rules) registers its
+        # `clear(ns)` here the same way: self.namespaces.on_forget(store.clear)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -91,16 +99,16 @@ class MockApp:
             await send({"type": "websocket.close", "code": 1008})
         elif scope["type"] != "http":
             return
-        elif any(name == b"origin" for name, _ in scope["headers"]):
-            await self._cors(scope, receive, send)
-        else:  # no Origin, no CORS work: the common case for CI clients and load tests
-            await self._app(scope, receive, send)
+        else:  # CORS by Origin (none: no CORS work, the common case for CI and load tests)
+            await self._browsers(scope, receive, send)
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
         if path.startswith(ADMIN_PREFIX):
-            await self._admin(scope, receive, send)
+            await self._admin_guarded(scope, receive, send)
         elif path == "/openapi.json" or path.startswith("/ui"):
+            if scope["method"] not in ("GET", "HEAD"):  # starlette would answer in plain text
+                raise method_not_allowed(scope["method"], path, "GET, HEAD")
             await self._docs(scope, receive, send)
         else:
             await self._api(scope, receive, send)
@@ -139,6 +147,7 @@ class MockApp:
 
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         call = await to_call(scope, limited(receive), "admin")
+        self.namespaces.touch(call.namespace)
         reply = self.admin.answer(call)
         await send_reply(send, _json(reply, self.flavor.body(reply, None)))
 
@@ -148,6 +157,7 @@ class MockApp:
             raise not_found(scope["method"], scope["path"])
         operation = self.spec.operations[op_id]
         call = await to_call(scope, receive, op_id, operation.request_schema is not None)
+        self.namespaces.touch(call.namespace)
         reply = self.engine.answer(call, operation)
         if reply.delay_s:
             await asyncio.sleep(reply.delay_s)

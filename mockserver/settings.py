@@ -23,3 +23,8 @@ class Settings:
     validate_responses: bool = False  # check every response against the spec (on in tests)
     host: str = "127.0.0.1"
     port: int = 4010
+    # hardening (docs/limits.md): who may steer the mock, and how much memory it may grow into
+    admin_token: str | None = None  # required on every /__mock call when set
+    cors_origins: tuple[str, ...] = ()  # trusted besides loopback origins
+    namespace_ttl: float = 3600.0  # seconds idle before a namespace is forgotten; 0 = never
+    max_namespaces: int = 10_000  # namespaces alive at once; more are refused (503)
