@@ -30,7 +30,10 @@ from tests.conftest import LIVE_SESSION, OPERATOR_KEY, free_port
 pytestmark = pytest.mark.install
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = (ROOT / "examples" / "pytest" / "test_luxxon_mock.py").read_text().count("\ndef test_")
+# The example suite's tests: one per function, and its one parametrized test runs twice.
+EXAMPLES = (ROOT / "examples" / "pytest" / "test_luxxon_mock.py").read_text().count(
+    "\ndef test_"
+) + 1
 EXAMPLE = ROOT / "examples" / "pytest" / "test_luxxon_mock.py"
 NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
