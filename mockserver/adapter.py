@@ -3,6 +3,8 @@ bytes on the wire. Nothing else here knows ASGI's message shapes."""
 
 from __future__ import annotations
 
+import asyncio
+import random
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl
@@ -10,8 +12,10 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.types import Receive, Scope, Send
 
+from mockserver import faults
 from mockserver.calls import Call, Reply
 from mockserver.errors import invalid_input
+from mockserver.exchange import Recorder, exchange_of
 from mockserver.middleware.body_limit import read_body
 from mockserver.middleware.validation import PARSED_BODY
 from mockserver.namespaces import namespace_of
@@ -62,12 +66,48 @@ def parse_json(body: bytes) -> Any:
         raise invalid_input("body:invalidJson", "Request body is not valid JSON") from None
 
 
-async def send_reply(send: Send, reply: Reply) -> None:
-    body = reply.raw or b""
+def response_headers(reply: Reply, body: bytes) -> list[tuple[bytes, bytes]]:
     headers = [(b"content-length", str(len(body)).encode())]
     if body and reply.content_type:
         headers.append((b"content-type", reply.content_type.encode()))
     headers += [(k.lower().encode(), v.encode()) for k, v in reply.headers.items()]
     headers += [(b"set-cookie", cookie.encode()) for cookie in reply.set_cookies]
+    return headers
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    body = reply.raw or b""
+    headers = response_headers(reply, body)
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def deliver(
+    scope: Scope,
+    send: Send,
+    reply: Reply,
+    recorder: Recorder | None,
+    *,
+    rng: random.Random | None = None,
+    detail: str = "",
+) -> None:
+    """Wait the drawn latency, record the exchange, then send the reply, or break the connection
+    the way the exchange's fault says (after the world applied the call, for after-commit)."""
+    exchange = exchange_of(scope)
+    if exchange.delay_s:
+        await asyncio.sleep(exchange.delay_s)
+    if recorder is not None:
+        recorder.record(scope, exchange, reply, detail)
+    if exchange.fault is None:
+        await send_reply(send, reply)
+        return
+    body = reply.raw or b""
+    await faults.send_with_fault(
+        send,
+        reply.status,
+        response_headers(reply, body),
+        body,
+        exchange.fault,
+        scope=scope,
+        rng=rng,
+    )

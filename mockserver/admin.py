@@ -3,13 +3,20 @@ QA engineer and the frontend developer who cannot restart it or set headers.
 
     GET  /__mock                  what is loaded and active
     PUT  /__mock/scenario         {"name": "video-outage" | null}        scenario on/off
-    POST /__mock/reset            the namespace's world starts again from the fixture
+    POST /__mock/reset            the namespace starts over: its world (from the fixture), its
+                                  runtime rules and its journal; {"namespace": "*"}: every one
     GET  /__mock/clock            the namespace's clock
     POST /__mock/clock            {"advance": 30} moves it on; {"freeze": true}, {"unfreeze": true}
+    GET  /__mock/requests         the journal, newest first (?operation= &method= &path= &status=
+                                  &since= &limit=); GET /__mock/requests/{id}: one entry
+    POST /__mock/requests/count   the same filters in the body -> {"count": N} (verification)
+    DELETE /__mock/requests       forget the journal
+    POST /__mock/rules            a runtime rule -> its id; GET lists them; DELETE …/{id}, DELETE all
     …                             a flavor's own actions on the namespace's world
 
 Every call acts on the namespace of its `X-Mock-Namespace` header (`?__namespace=`), or on the
-default world; `PUT /__mock/scenario` with `"namespace": "*"` in the body acts for everyone.
+default world; `"namespace": "*"` in the body (or `?namespace=*` on a journal read) acts for
+everyone. A field a call does not take is refused (422), never ignored.
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ from mockserver.calls import Call, Reply
 from mockserver.clock import iso
 from mockserver.engine import Engine
 from mockserver.errors import ApiError, mock_refusal
-from mockserver.namespaces import EVERYONE
+from mockserver.journal import Filter, FilterError, Journal
+from mockserver.namespaces import EVERYONE, checked
+from mockserver.rules import RuleError
 
 PREFIX = "/__mock"
 MAX_ADVANCE_S = 10 * 365 * 24 * 3600  # ten years: any further and dates stop being dates
@@ -30,14 +39,18 @@ WorldAction = Callable[[Any, Call], Any]
 
 
 class Admin:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, journal: Journal | None = None) -> None:
         self.engine = engine
+        self.journal = journal or Journal(0)
         self.actions: dict[tuple[str, str], Action] = dict(ACTIONS)
         for (method, path), world_action in engine.flavor.admin_actions.items():
             self.actions[(method, PREFIX + path)] = _on_world(world_action)
 
     def answer(self, call: Call) -> Reply:
-        action = self.actions.get((call.method, call.path.rstrip("/") or PREFIX))
+        path = call.path.rstrip("/") or PREFIX
+        action = self.actions.get((call.method, path))
+        if action is None:  # …/{id} routes: the last segment is the id
+            action = self.actions.get((call.method, path.rpartition("/")[0] + "/{id}"))
         if action is None:
             routes = ", ".join(f"{m} {p}" for m, p in self.actions)
             raise ApiError(
@@ -61,7 +74,7 @@ class Admin:
         }
 
     def scenario(self, call: Call) -> dict[str, Any]:
-        body = _object(call)
+        body = _object(call, allowed={"name", "namespace"})
         name = body.get("name")
         if name is not None and not isinstance(name, str):
             raise _bad("'name' must be a scenario name or null")
@@ -72,8 +85,71 @@ class Admin:
         return {"namespace": namespace, "scenario": name}
 
     def reset(self, call: Call) -> dict[str, Any]:
-        self._worlds().reset(call.namespace)
-        return {"namespace": call.namespace, "reset": True}
+        namespace = _namespace(_object(call, allowed={"namespace"}), call)
+        if self.engine.worlds is not None:
+            self.engine.reset_worlds(namespace)
+        rules = self.engine.rules.clear(None if namespace == EVERYONE else namespace)
+        entries = self.journal.clear(namespace)
+        return {
+            "namespace": namespace,
+            "reset": True,
+            "world": self.engine.worlds is not None,
+            "rulesDeleted": rules,
+            "journalEntriesDeleted": entries,
+        }
+
+    # -- the journal -----------------------------------------------------------------------------
+    def requests(self, call: Call) -> dict[str, Any]:
+        query = dict(call.query)
+        namespace = _namespace(query, call)
+        wanted = _filter(query)
+        entries = self.journal.find(namespace, wanted)
+        return {
+            "namespace": namespace,
+            "requests": [self.journal.render(entry) for entry in entries],
+        }
+
+    def request(self, call: Call) -> dict[str, Any]:
+        wanted = call.path.rstrip("/").rpartition("/")[2]
+        entry = self.journal.get(EVERYONE, int(wanted)) if wanted.isdigit() else None
+        if entry is None:
+            raise mock_refusal(
+                "MOCK_UNKNOWN_REQUEST", f"No journal entry {wanted!r}", "journal:unknown"
+            )
+        return self.journal.render(entry)
+
+    def count(self, call: Call) -> dict[str, Any]:
+        body = dict(_object(call))
+        namespace = _namespace(body, call)
+        body.pop("limit", None)  # a count counts them all
+        return {"namespace": namespace, "count": self.journal.count(namespace, _filter(body))}
+
+    def forget_requests(self, call: Call) -> dict[str, Any]:
+        namespace = _namespace(_object(call, allowed={"namespace"}), call)
+        return {"namespace": namespace, "deleted": self.journal.clear(namespace)}
+
+    # -- runtime rules ---------------------------------------------------------------------------
+    def add_rule(self, call: Call) -> dict[str, Any]:
+        try:
+            added = self.engine.rules.add(call.body, call.namespace)
+        except RuleError as exc:
+            raise mock_refusal("MOCK_BAD_RULE", str(exc), f"rule:{exc.key_path}") from None
+        return added.describe()
+
+    def list_rules(self, call: Call) -> dict[str, Any]:
+        rules = self.engine.rules.listing(call.namespace)
+        return {"namespace": call.namespace, "rules": [rule.describe() for rule in rules]}
+
+    def delete_rule(self, call: Call) -> dict[str, Any]:
+        wanted = call.path.rstrip("/").rpartition("/")[2]
+        if not self.engine.rules.delete(wanted):
+            raise mock_refusal("MOCK_UNKNOWN_RULE", f"No rule {wanted!r}", "rule:unknown")
+        return {"deleted": wanted}
+
+    def delete_rules(self, call: Call) -> dict[str, Any]:
+        namespace = _namespace(_object(call, allowed={"namespace"}), call)
+        deleted = self.engine.rules.clear(None if namespace == EVERYONE else namespace)
+        return {"namespace": namespace, "deleted": deleted}
 
     def clock(self, call: Call) -> dict[str, Any]:
         clock = self._worlds().get(call.namespace).clock
@@ -107,6 +183,14 @@ ACTIONS: dict[tuple[str, str], Action] = {
     ("GET", PREFIX): Admin.status,
     ("PUT", f"{PREFIX}/scenario"): Admin.scenario,
     ("POST", f"{PREFIX}/reset"): Admin.reset,
+    ("GET", f"{PREFIX}/requests"): Admin.requests,
+    ("GET", f"{PREFIX}/requests/{{id}}"): Admin.request,
+    ("POST", f"{PREFIX}/requests/count"): Admin.count,
+    ("DELETE", f"{PREFIX}/requests"): Admin.forget_requests,
+    ("POST", f"{PREFIX}/rules"): Admin.add_rule,
+    ("GET", f"{PREFIX}/rules"): Admin.list_rules,
+    ("DELETE", f"{PREFIX}/rules/{{id}}"): Admin.delete_rule,
+    ("DELETE", f"{PREFIX}/rules"): Admin.delete_rules,
     ("GET", f"{PREFIX}/clock"): Admin.clock,
     ("POST", f"{PREFIX}/clock"): Admin.clock,
 }
@@ -126,6 +210,23 @@ def _object(call: Call, allowed: set[str] | None = None) -> dict[str, Any]:
     if unknown:
         raise _bad(f"unknown field(s) {unknown}; this call takes {sorted(allowed or ())}")
     return call.body
+
+
+def _namespace(given: dict[str, Any], call: Call) -> str:
+    """The `namespace` a call names (taken out of `given`), else the caller's own."""
+    namespace = given.pop("namespace", None)
+    if namespace is None:
+        return call.namespace
+    if not isinstance(namespace, str):
+        raise _bad("'namespace' must be a string ('*' for everyone)")
+    return namespace if namespace == EVERYONE else checked(namespace)
+
+
+def _filter(raw: dict[str, Any]) -> Filter:
+    try:
+        return Filter.parse(raw)
+    except FilterError as exc:
+        raise mock_refusal("MOCK_BAD_FILTER", str(exc), f"filter:{exc.key}") from None
 
 
 def _bad(message: str) -> ApiError:

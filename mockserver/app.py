@@ -1,8 +1,10 @@
 """The ASGI application, composed here and only here. A request's way through it:
 
     lifespan / non-HTTP scopes          answered or refused here
+    the server's own `send` kept, for network faults               faults.py
     [CORS, only when an Origin header is present]                  starlette
-    error boundary (every error leaves as the flavor writes it)    middleware/errors.py
+    error boundary (every error leaves as the flavor writes it;    middleware/errors.py
+      opens the exchange the journal and access log record)        exchange.py
       /ui, /openapi.json                Swagger UI                 connexion
       /__mock/…                         admin API                  admin.py
       everything else:
@@ -12,6 +14,7 @@
         request validation, built once per operation               middleware/validation.py
         (response validation, with --validate-responses)           connexion
         endpoint: ASGI → Call → engine → Reply → ASGI              adapter.py, engine.py
+          (latency, journal, then the reply or a network fault)    adapter.deliver
 
 Which API family's habits apply (envelopes, extra credentials, the world) is the flavor's
 business (flavor.py, flavors.py); nothing here names one.
@@ -19,7 +22,6 @@ business (flavor.py, flavors.py); nothing here names one.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from copy import deepcopy
 from typing import Any
@@ -33,21 +35,29 @@ from connexion.resolver import Resolver
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
-from mockserver import docs_ui, flavors
+from mockserver import docs_ui, faults, flavors
 from mockserver import scenarios as scenario_files
 from mockserver import spec as spec_files
 from mockserver._compat import spec_already_checked
-from mockserver.adapter import send_reply, to_call
+from mockserver.adapter import deliver, to_call
 from mockserver.admin import PREFIX as ADMIN_PREFIX
 from mockserver.admin import Admin
 from mockserver.calls import Reply
 from mockserver.engine import Engine
 from mockserver.errors import ConfigError
+from mockserver.exchange import AccessLog, Recorder, exchange_of
+from mockserver.flavor import Flavor
+from mockserver.journal import Journal
+from mockserver.latency import Delays
 from mockserver.middleware.body_limit import BodyLimitMiddleware, limited
 from mockserver.middleware.credentials import CredentialGuard, requirements
 from mockserver.middleware.errors import ErrorBoundary, not_found
 from mockserver.middleware.routing import CachedRoutingMiddleware, operation_id
 from mockserver.middleware.validation import VALIDATOR_MAP, CachingRequestValidationMiddleware
+from mockserver.nearmiss import NearMisses
+from mockserver.redaction import Redaction
+from mockserver.rules import Rules
+from mockserver.scenarios import Scenario
 from mockserver.settings import Settings
 
 
@@ -66,14 +76,25 @@ class MockApp:
                 "--scenario",
                 f"unknown scenario {settings.scenario!r}; known: {known}",
             )
+        _check_world_switches(self.flavor, self.scenarios)
         self.worlds = self.flavor.worlds(settings)
-        self.engine = Engine(self.flavor, self.scenarios, settings.scenario, self.worlds)
-        self.admin = Admin(self.engine)
+        ops = [(o.method, o.path, o.operation_id) for o in self.spec.operations.values()]
+        self.journal = Journal(
+            settings.journal_size, Redaction.from_spec(self.spec.document), NearMisses(ops)
+        )
+        self.rules = Rules(self.spec)
+        self.delays = Delays(settings.seed)
+        access = AccessLog(settings.log_format) if settings.access_log else None
+        self.recorder = Recorder(self.journal, self.worlds, access)
+        self.engine = Engine(
+            self.flavor, self.scenarios, settings.scenario, self.worlds, self.rules, self.delays
+        )
+        self.admin = Admin(self.engine, self.journal)
         self._api = self._connexion()
         self._docs = docs_ui.UIDocument(
             _swagger_ui(self._api), docs_ui.ui_document(self.spec.document, self.scenarios)
         )
-        self._app = ErrorBoundary(self._route, self.flavor)
+        self._app = ErrorBoundary(self._route, self.flavor, self.recorder)
         self._cors = CORSMiddleware(
             self._app,
             allow_origin_regex=".*",  # any origin, echoed so cookies work too
@@ -91,7 +112,12 @@ class MockApp:
             await send({"type": "websocket.close", "code": 1008})
         elif scope["type"] != "http":
             return
-        elif any(name == b"origin" for name, _ in scope["headers"]):
+        else:
+            faults.remember_send(scope, send)
+            await self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if any(name == b"origin" for name, _ in scope["headers"]):
             await self._cors(scope, receive, send)
         else:  # no Origin, no CORS work: the common case for CI clients and load tests
             await self._app(scope, receive, send)
@@ -101,7 +127,7 @@ class MockApp:
         if path.startswith(ADMIN_PREFIX):
             await self._admin(scope, receive, send)
         elif path == "/openapi.json" or path.startswith("/ui"):
-            await self._docs(scope, receive, send)
+            await self._docs(scope, receive, self._logged(scope, send))
         else:
             await self._api(scope, receive, send)
 
@@ -140,7 +166,7 @@ class MockApp:
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         call = await to_call(scope, limited(receive), "admin")
         reply = self.admin.answer(call)
-        await send_reply(send, _json(reply, self.flavor.body(reply, None)))
+        await deliver(scope, send, _json(reply, self.flavor.body(reply, None)), self.recorder)
 
     async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
         op_id = operation_id(scope)
@@ -148,10 +174,30 @@ class MockApp:
             raise not_found(scope["method"], scope["path"])
         operation = self.spec.operations[op_id]
         call = await to_call(scope, receive, op_id, operation.request_schema is not None)
-        reply = self.engine.answer(call, operation)
-        if reply.delay_s:
-            await asyncio.sleep(reply.delay_s)
-        await send_reply(send, reply)
+        exchange = exchange_of(scope)
+        exchange.call = call
+        reply = self.engine.answer(call, operation, exchange)
+        await deliver(scope, send, reply, self.recorder, rng=self.delays.rng)
+
+    def _logged(self, scope: Scope, send: Send) -> Send:
+        """Documentation pages come from connexion: their status is read off the way out."""
+        if self.recorder.access_log is None:
+            return send
+
+        async def logging_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                reply = Reply(status=message["status"])
+                self.recorder.record(scope, exchange_of(scope), reply)
+            await send(message)
+
+        return logging_send
+
+
+def _check_world_switches(flavor: Flavor, scenarios: dict[str, Scenario]) -> None:
+    for scenario in scenarios.values():
+        problem = flavor.world_switch_error(scenario.world)
+        if problem is not None:
+            raise ConfigError(scenario.file, "world", problem)
 
 
 def _json(reply: Reply, body: Any) -> Reply:

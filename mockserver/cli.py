@@ -79,13 +79,33 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="check every response against the spec (slower)",
     )
-    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--journal-size",
+        type=_count,
+        default=1000,
+        help="journal entries kept per namespace for GET /__mock/requests (0: no journal)",
+    )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="print one line per request: time, namespace, method, path, operationId, status, "
+        "what decided the answer, duration",
+    )
+    serve.add_argument(
+        "--log-format", choices=("text", "json"), default="text", help="access log lines as"
+    )
     serve.set_defaults(func=_serve)
 
 
 def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1-65535)")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) > 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 0 to 1000000")
     return int(text)
 
 
@@ -104,13 +124,16 @@ def _settings(args: argparse.Namespace) -> Settings:
         validate_responses=args.validate_responses,
         host=args.host,
         port=args.port,
+        journal_size=args.journal_size,
+        access_log=args.access_log,
+        log_format=args.log_format,
     )
 
 
 def _serve(args: argparse.Namespace) -> int:
     from mockserver.serve import serve
 
-    return serve(_settings(args), access_log=args.access_log)
+    return serve(_settings(args))
 
 
 def _add_scenarios(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

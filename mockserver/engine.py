@@ -1,9 +1,14 @@
-"""Chooses what to answer for a routed, validated call, in this order:
+"""Chooses what to answer for a routed, validated call, in this order (`decision.decide`):
 
 1. a per-request override (`Prefer` / `__code`, `__example`, `__dynamic`),
-2. the active scenario's rule for this operation (`X-Mock-Scenario`, `__scenario`, `--scenario`),
-3. the stateful world's behaviour (when the flavor has a world),
-4. the documented success response (its example, else generated from its schema).
+2. a runtime rule (`POST /__mock/rules`), the namespace's before everyone's,
+3. the active scenario's rule for this operation (`X-Mock-Scenario`, `__scenario`, `--scenario`),
+4. the stateful world's behaviour (when the flavor has a world),
+5. the documented success response (its example, else generated from its schema).
+
+A rule without `respond` only adds latency or a fault and passes the answer on. What decided,
+the latency drawn and the fault go into the request's `Exchange` before the world is asked, so
+an error the world raises is delayed, broken and journaled like any answer.
 
 How a body the mock builds is wrapped (an envelope or not) and how a documented example is
 freshened (a current timestamp) is the flavor's business.
@@ -22,9 +27,13 @@ import orjson
 from mockserver import prefer
 from mockserver.calls import Call, Reply
 from mockserver.clock import iso_now
+from mockserver.decision import NOTHING, decide
 from mockserver.errors import ApiError, mock_refusal
-from mockserver.flavor import Flavor, Worlds
+from mockserver.exchange import Exchange
+from mockserver.flavor import Flavor, World, Worlds
+from mockserver.latency import Delays
 from mockserver.namespaces import EVERYONE
+from mockserver.rules import Rules
 from mockserver.scenarios import Rule, Scenario
 from mockserver.spec import Operation, Response
 
@@ -39,6 +48,8 @@ class Engine:
         scenarios: dict[str, Scenario],
         default_scenario: str | None = None,
         worlds: Worlds | None = None,
+        rules: Rules | None = None,
+        delays: Delays | None = None,
     ) -> None:
         self.flavor = flavor
         self.spec = flavor.spec
@@ -49,20 +60,48 @@ class Engine:
         if default_scenario:
             self.active[EVERYONE] = scenarios[default_scenario]
         self.worlds = worlds
+        self.rules = rules or Rules(flavor.spec)
+        self.delays = delays or Delays()
+        self._switched: dict[str, Scenario] = {}  # namespaces whose world a scenario switched
 
-    def answer(self, call: Call, op: Operation) -> Reply:
+    def answer(self, call: Call, op: Operation, exchange: Exchange | None = None) -> Reply:
+        ex = exchange or Exchange(0.0)
+        ex.decided_by = "override"  # a malformed Prefer is the override's refusal
         selection = prefer.parse(call.headers, call.query)
-        if selection.forced:
-            return self.documented(call, op, selection.code, selection.example, selection.dynamic)
         scenario = self._scenario(selection.scenario, call.namespace)
-        rule = scenario.rule_for(call) if scenario else None
-        if rule is not None and rule.responds:  # latency/fault-only rules: wired in issue 12
-            return self._from_rule(call, op, rule)
-        if self.worlds is not None:
-            reply = self.worlds.get(call.namespace).handle(call, op)
-            if reply is not None:
-                return self._wrap(op, reply)
-        return self.documented(call, op, None, None, selection.dynamic)
+        ex.decided_by = "scenario"  # an unknown scenario name, likewise
+        d = decide(selection, self.rules.match(call), scenario.rule_for(call) if scenario else None)
+        if d is not NOTHING:
+            ex.delay_s = self.delays.seconds(d.latency)
+            ex.fault = d.fault
+            ex.marks = d.marks(ex.delay_s * 1000)
+        if d.skips_world:  # the connection breaks before anyone would have answered
+            ex.decided_by = d.decided_by
+            return Reply(status=200, raw=b"", content_type="")
+        if d.decided_by == "override":
+            ex.decided_by = "override"
+            reply = self.documented(call, op, selection.code, selection.example, selection.dynamic)
+        elif d.responder is not None:
+            ex.decided_by = d.decided_by
+            reply = self._from_rule(call, op, d.responder)
+        else:
+            ex.decided_by = "world"
+            world_reply = self._from_world(call, op, scenario)
+            if world_reply is not None:
+                reply = world_reply
+            else:
+                ex.decided_by = "default"
+                reply = self.documented(call, op, None, None, selection.dynamic)
+        reply.delay_s = ex.delay_s
+        return reply
+
+    def _from_world(self, call: Call, op: Operation, scenario: Scenario | None) -> Reply | None:
+        if self.worlds is None:
+            return None
+        world = self.worlds.get(call.namespace)
+        self._switch(call.namespace, world, scenario)
+        reply = world.handle(call, op)
+        return self._wrap(op, reply) if reply is not None else None
 
     def documented(
         self, call: Call, op: Operation, code: int | None, example: str | None, dynamic: bool
@@ -122,7 +161,6 @@ class Engine:
         else:
             reply = self.documented(call, op, rule.status, rule.example_for(op), False)
         reply.headers.update(rule.headers)
-        reply.delay_s = rule.delay_s
         return reply
 
     def _wrap(self, op: Operation, reply: Reply) -> Reply:
@@ -147,12 +185,42 @@ class Engine:
                 "scenario:unknown",
             ) from None
 
+    def _switch(self, namespace: str, world: World, scenario: Scenario | None) -> None:
+        """Put the world in the state its scenario's `world:` switches ask for, when that changed
+        (a scenario switched on or off, a request naming another one); rare, so cheap."""
+        wanted = scenario if scenario is not None and scenario.world else None
+        if wanted is not self._switched.get(namespace):
+            self.flavor.switch_world(world, wanted.world if wanted is not None else {})
+            if wanted is None:
+                del self._switched[namespace]
+            else:
+                self._switched[namespace] = wanted
+
+    def reset_worlds(self, namespace: str) -> None:
+        """Drop one namespace's world ("*": every one); the next call builds it afresh, and a
+        scenario's world switches are applied to it again."""
+        assert self.worlds is not None
+        if namespace == EVERYONE:
+            self.worlds.reset(None)
+            self._switched.clear()
+        else:
+            self.worlds.reset(namespace)
+            self._switched.pop(namespace, None)
+
     def activate(self, name: str | None, namespace: str = "*") -> None:
         """Switch a scenario on for one namespace or everyone ("*"); None switches it off."""
         if name is None:
             self.active.pop(namespace, None)
         else:
             self.active[namespace] = self.scenario_named(name)
+        if self.worlds is None:
+            return
+        # The worlds that exist feel it now, not at their next call (their clocks may move first).
+        names = self.worlds.namespaces() if namespace == EVERYONE else [namespace]
+        for each in names:
+            world = self.worlds.peek(each)
+            if world is not None:
+                self._switch(each, world, self._scenario(None, each))
 
 
 def _undocumented(op: Operation, what: str) -> ApiError:

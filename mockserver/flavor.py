@@ -5,7 +5,8 @@ family only through this class; `Flavor` itself is the generic flavor, right for
   that status, in which case a valid instance of it (its example, else one generated);
 - successes as the spec documents them, no envelope added;
 - credentials exactly as the spec's `securitySchemes` declare them (`credentials.py`);
-- no extra headers, no world, no extra admin actions, neutral generated values.
+- no extra headers, no world (so no `world:` switches in scenarios), no extra admin actions,
+  neutral generated values.
 
 A flavor of its own (registered in `flavors.py`) subclasses it and overrides what differs; the
 registry (`flavors.py`) is the one place that names one.
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import orjson
 
 from mockserver.calls import Call, Reply
+from mockserver.clock import Clock
 from mockserver.errors import ApiError
 from mockserver.spec import Operation, Spec
 
@@ -36,7 +38,14 @@ AdminAction = Callable[[Any, Call], Any]  # (the world of the call's namespace, 
 class World(Protocol):
     """One namespace's state: answers the calls it has behaviour for (None: not mine)."""
 
+    clock: Clock  # the namespace's time (the admin API moves it; the journal stamps entries)
+
     def handle(self, call: Call, operation: Operation) -> Reply | None: ...
+
+    @property
+    def revision(self) -> int:
+        """A counter the world moves on its writes (the journal shows it after each call)."""
+        ...
 
 
 class Worlds(Protocol):
@@ -47,6 +56,10 @@ class Worlds(Protocol):
     def reset(self, namespace: str | None = None) -> None: ...
 
     def namespaces(self) -> list[str]: ...
+
+    def peek(self, namespace: str) -> World | None:
+        """The namespace's world if it exists (never creates one)."""
+        ...
 
 
 class Flavor:
@@ -118,6 +131,15 @@ class Flavor:
     def worlds(self, settings: Settings) -> Worlds | None:
         """The stateful world per namespace, or None: the spec's documented answers only."""
         return None
+
+    def world_switch_error(self, switches: Mapping[str, Any]) -> str | None:
+        """Why a scenario's `world:` switches cannot be (None: they can). A flavor without a
+        world has no switches."""
+        return f"this flavor ({self.name}) has no world to switch" if switches else None
+
+    def switch_world(self, world: World, switches: Mapping[str, Any]) -> None:
+        """Put `world` in the state a scenario's `world:` asks for (an empty mapping: back to
+        normal); called before the world answers a call whose active scenario changed."""
 
     @classmethod
     def value_rules(cls) -> ValueRules | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,9 @@ class Scenario:
     description: str
     rules: tuple[Rule, ...]
     file: Path
+    # World switches (`world: {video: down}`): the state the flavor's world is put in while the
+    # scenario applies; the flavor says which exist (`Flavor.world_switch_error`).
+    world: Mapping[str, Any] = field(default_factory=dict)
 
     def rule_for(self, call: Call) -> Rule | None:
         return next((rule for rule in self.rules if rule.matches(call)), None)
@@ -168,7 +171,9 @@ def load_file(path: Path, spec: Spec) -> Scenario:
     rules = tuple(
         build_rule(raw, spec, path, f"rules.{i}") for i, raw in enumerate(document["rules"])
     )
-    return Scenario(document["name"], document.get("description", ""), rules, path)
+    return Scenario(
+        document["name"], document.get("description", ""), rules, path, document.get("world", {})
+    )
 
 
 def _key_path(parts: Iterable[Any]) -> str:

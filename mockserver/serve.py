@@ -37,6 +37,9 @@ def banner(app: MockApp) -> str:
         "  choose    Prefer: code=409 | example=NAME | dynamic=true  (or ?__code= &__example= &__dynamic=)",
         f"  scenarios X-Mock-Scenario: NAME (or ?__scenario=NAME); known: {scenarios}",
         f"  admin     {base}/__mock  (scenarios on/off, reset, clock; X-Mock-Namespace: NAME)",
+        f"  journal   {base}/__mock/requests  (rules: {base}/__mock/rules)"
+        if s.journal_size
+        else "  journal   off (--journal-size 0)",
     ]
     if s.scenario:
         lines.append(f"  active    scenario '{s.scenario}' applies to every request")
@@ -46,7 +49,7 @@ def banner(app: MockApp) -> str:
     return "\n".join(lines)
 
 
-def serve(settings: Settings, *, access_log: bool = False) -> int:
+def serve(settings: Settings) -> int:
     app = build(settings)
     if isinstance(app, str):
         print(f"mockserver: {app}", file=sys.stderr)
@@ -69,7 +72,7 @@ def serve(settings: Settings, *, access_log: bool = False) -> int:
         app,
         host=settings.host,
         port=settings.port,
-        access_log=access_log,
+        access_log=False,  # the mock's own access log (--access-log) knows more
         log_level="warning",
         loop="auto",
         http="auto",

@@ -23,3 +23,6 @@ class Settings:
     validate_responses: bool = False  # check every response against the spec (on in tests)
     host: str = "127.0.0.1"
     port: int = 4010
+    journal_size: int = 1000  # entries kept per namespace; 0: no journal
+    access_log: bool = False  # one line per request on stdout
+    log_format: str = "text"  # text | json

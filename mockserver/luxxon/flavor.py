@@ -4,7 +4,9 @@
   errors in `LxErrorResponseDto` `{statusCode, code, message, detail, timestamp}`;
 - the `lx_session` wallet cookie (the spec's `lx-session` scheme) counts as a credential;
 - `X-Lx-Consistency-Token` is readable by browser pages;
-- the world (`world/`), with the admin actions only it has: autopilot and the video backend;
+- the world (`world/`), with the admin actions only it has: autopilot, the video backend, and
+  session controls (first frame, publisher disconnect/reconnect, expire, end: `world/controls.py`);
+- scenario world switches: `world: {video: down}` takes the world's video backend down;
 - value rules for generated bodies: WHIP/WHEP URLs, µUSDC amounts, supplier names.
 """
 
@@ -20,7 +22,7 @@ import orjson
 from mockserver.calls import Call, Reply
 from mockserver.clock import iso_now
 from mockserver.errors import ApiError, mock_refusal
-from mockserver.flavor import Flavor, Worlds
+from mockserver.flavor import Flavor, World, Worlds
 from mockserver.luxxon.errors import envelope
 from mockserver.luxxon.values import VALUE_RULES
 from mockserver.spec import Operation, Spec
@@ -111,6 +113,16 @@ class LuxxonFlavor(Flavor):
             raise FixtureError(fixture, "--world", f"no such world; known: {', '.join(known)}")
         return LuxxonWorlds(self.spec, fixture, seed=settings.seed)
 
+    def world_switch_error(self, switches: Mapping[str, Any]) -> str | None:
+        from mockserver.luxxon.world import controls
+
+        return controls.switch_error(switches)
+
+    def switch_world(self, world: World, switches: Mapping[str, Any]) -> None:
+        from mockserver.luxxon.world import controls
+
+        controls.switch(world, switches)  # type: ignore[arg-type]
+
     @classmethod
     def value_rules(cls) -> ValueRules | None:
         return VALUE_RULES
@@ -118,7 +130,7 @@ class LuxxonFlavor(Flavor):
 
 def _autopilot(world: Any, call: Call) -> dict[str, Any]:
     """PUT /__mock/autopilot {"workspaceId": "…", "on": false}: a simulated supplier on/off."""
-    body = call.body if isinstance(call.body, dict) else {}
+    body = _body(call, {"workspaceId", "on"})
     workspace, on = body.get("workspaceId"), body.get("on")
     if not isinstance(workspace, str) or not isinstance(on, bool):
         raise _bad("give 'workspaceId' (a supplier workspace id) and 'on' (true or false)")
@@ -130,19 +142,56 @@ def _autopilot(world: Any, call: Call) -> dict[str, Any]:
 
 
 def _video(world: Any, call: Call) -> dict[str, Any]:
-    """PUT /__mock/video {"available": false}: the video backend up or down."""
-    available = call.body.get("available") if isinstance(call.body, dict) else None
+    """PUT /__mock/video {"available": false}: the video backend up or down (sessions too)."""
+    from mockserver.luxxon.world import controls
+
+    available = _body(call, {"available"}).get("available")
     if not isinstance(available, bool):
         raise _bad("'available' must be true or false")
-    world.set_video_available(available)
+    controls.set_video(world, available)
     return {"namespace": call.namespace, "videoAvailable": available}
+
+
+def _session(world: Any, call: Call) -> dict[str, Any]:
+    """POST /__mock/session {"sessionId": "…", "action": "first-frame"}: push a session on now
+    (first-frame, disconnect, reconnect, expire, end)."""
+    from mockserver.luxxon.world import controls
+
+    body = _body(call, {"sessionId", "action"})
+    session_id, action = body.get("sessionId"), body.get("action")
+    if not isinstance(session_id, str) or action not in controls.SESSION_ACTIONS:
+        raise _bad(f"give 'sessionId' and 'action', one of {', '.join(controls.SESSION_ACTIONS)}")
+    s = controls.session_action(world, session_id, action)
+    return {
+        "namespace": call.namespace,
+        "sessionId": s.id,
+        "action": action,
+        "state": s.state.value,
+        "publisherConnected": s.publisher_connected,
+    }
+
+
+def _body(call: Call, allowed: set[str]) -> dict[str, Any]:
+    """The body as an object with only the fields the action takes (others: 422)."""
+    if call.body is None:
+        return {}
+    if not isinstance(call.body, dict):
+        raise _bad("the body must be a JSON object")
+    unknown = sorted(set(call.body) - allowed)
+    if unknown:
+        raise _bad(f"unknown field(s) {unknown}; this call takes {sorted(allowed)}")
+    return call.body
 
 
 def _bad(message: str) -> ApiError:
     return mock_refusal("MOCK_BAD_ADMIN_REQUEST", message, "admin:badRequest")
 
 
-LuxxonFlavor.admin_actions = {("PUT", "/autopilot"): _autopilot, ("PUT", "/video"): _video}
+LuxxonFlavor.admin_actions = {
+    ("PUT", "/autopilot"): _autopilot,
+    ("PUT", "/video"): _video,
+    ("POST", "/session"): _session,
+}
 
 
 def _is_envelope(schema: dict[str, Any] | None) -> bool:

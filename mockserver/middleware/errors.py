@@ -1,18 +1,24 @@
 """The one error boundary: whatever goes wrong leaves as the flavor writes errors (`as_api_error`
 says which error; `Flavor.error` how it looks). Connexion's own error and server-error
-middlewares are not used: they wrap every send and build a request object per error."""
+middlewares are not used: they wrap every send and build a request object per error.
+
+It also opens the request's `Exchange` (what the journal and the access log record), and an
+error leaves the way an answer does (`adapter.deliver`): after the latency a rule drew, journaled,
+and through the rule's fault, so a world error under an after-commit reset is still a reset."""
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from connexion.exceptions import ProblemException
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.adapter import send_reply
+from mockserver.adapter import deliver
 from mockserver.errors import ApiError, invalid_input
+from mockserver.exchange import EXCHANGE, Exchange, Recorder
 from mockserver.flavor import Flavor
 from mockserver.labels import clip, problem_label
 from mockserver.middleware.routing import ROUTE_NOTE
@@ -21,9 +27,10 @@ log = logging.getLogger("mockserver")
 
 
 class ErrorBoundary:
-    def __init__(self, app: Any, flavor: Flavor) -> None:
+    def __init__(self, app: Any, flavor: Flavor, recorder: Recorder | None = None) -> None:
         self.app = app
         self.flavor = flavor
+        self.recorder = recorder
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
@@ -35,6 +42,9 @@ class ErrorBoundary:
 
         note: dict[str, str] = {}  # routing writes the operationId here, for the error's shape
         scope[ROUTE_NOTE] = note
+        scope[EXCHANGE] = exchange = Exchange(time.perf_counter())
+        if self.recorder is not None and self.recorder.journal.size:
+            receive = exchange.keeping_body(receive)
         try:
             await self.app(scope, receive, tracked)
         except Exception as exc:
@@ -43,7 +53,8 @@ class ErrorBoundary:
             error = as_api_error(exc, scope.get("method", "?"), scope.get("path", "?"))
             op_id = note.get("operation_id")
             operation = self.flavor.spec.operations.get(op_id) if op_id else None
-            await send_reply(send, self.flavor.error(error, operation))
+            reply = self.flavor.error(error, operation)
+            await deliver(scope, send, reply, self.recorder, detail=error.detail or "")
 
 
 def as_api_error(exc: Exception, method: str, path: str) -> ApiError:

@@ -65,7 +65,8 @@ def go_live(store: Store, s: Session, at: float) -> None:
 
 def first_frame(store: Store, session_id: str, at: float) -> None:
     s = store.sessions[session_id]
-    if s.state == State.ASSIGNED and s.video is not None and not s.video_errored:
+    ok = store.video_available and not s.video_errored  # an outage holds it (controls.py)
+    if s.state == State.ASSIGNED and s.video is not None and ok:
         go_live(store, s, at)
 
 

@@ -59,6 +59,11 @@ class World:
             due = timeline.pop_due(now)
         return now
 
+    @property
+    def revision(self) -> int:
+        """Moves on every authz-relevant write (the consistency-token counter)."""
+        return self.store.revision
+
     def set_autopilot(self, workspace_id: str, on: bool) -> None:
         """Switch a supplier's simulation on (the world's default delays) or off."""
         ws = self.store.workspaces[workspace_id]
@@ -95,3 +100,6 @@ class Worlds:
 
     def namespaces(self) -> list[str]:
         return sorted(self._worlds)
+
+    def peek(self, namespace: str) -> World | None:
+        return self._worlds.get(namespace)
