@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: $(STAMP)
-	$(BIN)/mockserver serve --host 127.0.0.1 --port 4010
+	$(BIN)/mockserver serve --host 127.0.0.1 --port 4010 --watch
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

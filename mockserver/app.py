@@ -64,7 +64,9 @@ from mockserver.settings import Settings
 class MockApp:
     """The mock as an ASGI app, with its parts reachable for tests and the CLI."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, carry: MockApp | None = None) -> None:
+        """`carry`: the running app a hot reload replaces (reload.py); what it has learnt since
+        it started (worlds, journal, rules, active scenarios, bundle starts) lives on here."""
         self.settings = settings
         self.spec = spec_files.load(settings.spec_path)
         self.flavor = flavors.build(self.spec, settings.flavor, settings.seed)
@@ -84,12 +86,16 @@ class MockApp:
         )
         self.rules = Rules(self.spec)
         self.delays = Delays(settings.seed)
+        if carry is not None:
+            self._carry_parts(carry)
         access = AccessLog(settings.log_format) if settings.access_log else None
         self.recorder = Recorder(self.journal, self.worlds, access)
         self.engine = Engine(
             self.flavor, self.scenarios, settings.scenario, self.worlds, self.rules, self.delays
         )
         self.admin = Admin(self.engine, self.journal)
+        if carry is not None:
+            self._carry_choices(carry)
         self._api = self._connexion()
         self._docs = docs_ui.UIDocument(
             _swagger_ui(self._api), docs_ui.ui_document(self.spec.document, self.scenarios)
@@ -129,7 +135,28 @@ class MockApp:
         elif path == "/openapi.json" or path.startswith("/ui"):
             await self._docs(scope, receive, self._logged(scope, send))
         else:
+            self.admin.bundles.note(scope)  # the world as it was before a namespace's journal
             await self._api(scope, receive, send)
+
+    def _carry_parts(self, old: MockApp) -> None:
+        """The same worlds, journal, rules and latency draws, seen through the new spec."""
+        self.worlds = self.flavor.carry_worlds(old.worlds, self.worlds)
+        old.journal.redaction, old.journal.near_misses = (
+            self.journal.redaction,
+            self.journal.near_misses,
+        )
+        self.journal = old.journal
+        old.rules.spec = self.spec
+        self.rules, self.delays = old.rules, old.delays
+
+    def _carry_choices(self, old: MockApp) -> None:
+        """Active scenarios by name (a scenario the edit removed is switched off)."""
+        for namespace, scenario in old.engine.active.items():
+            if scenario.name in self.scenarios:
+                self.engine.active[namespace] = self.scenarios[scenario.name]
+        # A switched world is switched again (or back) at its next call: the objects differ.
+        self.engine._switched.update(old.engine._switched)
+        self.admin.bundles.starts = old.admin.bundles.starts
 
     def _connexion(self) -> ConnexionMiddleware:
         stack: list[Any] = [
@@ -166,7 +193,9 @@ class MockApp:
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         call = await to_call(scope, limited(receive), "admin")
         reply = self.admin.answer(call)
-        await deliver(scope, send, _json(reply, self.flavor.body(reply, None)), self.recorder)
+        if reply.raw is None:  # an answer in the flavor's envelope (a bundle is sent as it is)
+            reply = _json(reply, self.flavor.body(reply, None))
+        await deliver(scope, send, reply, self.recorder)
 
     async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
         op_id = operation_id(scope)

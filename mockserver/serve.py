@@ -6,6 +6,7 @@ import contextlib
 import gc
 import socket
 import sys
+from typing import Any
 
 import uvicorn
 
@@ -49,7 +50,7 @@ def banner(app: MockApp) -> str:
     return "\n".join(lines)
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, *, watch: bool = False) -> int:
     app = build(settings)
     if isinstance(app, str):
         print(f"mockserver: {app}", file=sys.stderr)
@@ -64,19 +65,25 @@ def serve(settings: Settings) -> int:
         )
         return EXIT_USAGE
     print(banner(app), flush=True)
+    served: Any = app
+    if watch:  # the reloader starts its watcher from uvicorn's lifespan
+        from mockserver.reload import Reloader
+
+        served = Reloader(app)
+        print("  watching  the spec, its $refs, the scenarios and the world fixture", flush=True)
     # Everything built so far lives as long as the process: keep it out of the collector's
     # scans, so a full collection under load does not walk the whole spec (a p99 spike).
     gc.collect()
     gc.freeze()
     config = uvicorn.Config(
-        app,
+        served,
         host=settings.host,
         port=settings.port,
         access_log=False,  # the mock's own access log (--access-log) knows more
         log_level="warning",
         loop="auto",
         http="auto",
-        lifespan="off",
+        lifespan="on" if watch else "off",
         proxy_headers=False,
     )
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn handles SIGINT; this is the fallback
