@@ -79,6 +79,8 @@ class Admin:
             "activeScenarios": {ns: s.name for ns, s in sorted(engine.active.items())},
             "world": engine.worlds is not None,
             "namespaces": engine.worlds.namespaces() if engine.worlds is not None else [],
+            "journalSize": self.journal.size,
+            "rules": len(engine.rules.listing()),
             "reloadError": self.reload_error,
         }
 

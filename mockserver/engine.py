@@ -68,8 +68,8 @@ class Engine:
         ex = exchange or Exchange(0.0)
         ex.decided_by = "override"  # a malformed Prefer is the override's refusal
         selection = prefer.parse(call.headers, call.query)
-        scenario = self._scenario(selection.scenario, call.namespace)
         ex.decided_by = "scenario"  # an unknown scenario name, likewise
+        scenario = self._scenario(selection.scenario, call.namespace)
         d = decide(selection, self.rules.match(call), scenario.rule_for(call) if scenario else None)
         if d is not NOTHING:
             ex.delay_s = self.delays.seconds(d.latency)

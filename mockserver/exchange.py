@@ -124,22 +124,27 @@ class Recorder:
 
     def record(self, scope: Scope, exchange: Exchange, reply: Reply, detail: str = "") -> None:
         """`detail` is an error's `field:reason` label (`route:…` tells a routing miss)."""
-        if not self.journal.size and self.access_log is None:
+        access_log = self.access_log
+        if not self.journal.size and access_log is None:
             return
         path: str = scope["path"]
-        journaled = not path.startswith(NOT_JOURNALED)
         call = exchange.call
-        operation_id = call.operation_id if call is not None else _operation_id(scope)
         decided_by = exchange.decided_by
-        if not journaled:
-            decided_by = "admin" if path.startswith("/__mock") else "docs"
-        elif decided_by is None:
-            routed = operation_id is not None or not detail.startswith("route:")
-            decided_by = "validation" if routed else "route"
-        namespace = call.namespace if call is not None else self._namespace(scope)
+        journaled = call is not None or not path.startswith(NOT_JOURNALED)
+        operation_id: str | None
+        if call is not None:  # the endpoint was reached: the common case, nothing to work out
+            namespace, operation_id = call.namespace, call.operation_id
+        else:
+            namespace, operation_id = self._namespace(scope), _operation_id(scope)
+            if not journaled:
+                decided_by = "admin" if path.startswith("/__mock") else "docs"
+            elif decided_by is None:
+                routed = operation_id is not None or not detail.startswith("route:")
+                decided_by = "validation" if routed else "route"
+        assert decided_by is not None
         duration_ms = (time.perf_counter() - exchange.started) * 1000
         if journaled and self.journal.size:
-            world_time, revision = self._world_stamp(namespace)
+            world = self.worlds.peek(namespace) if self.worlds is not None else None
             self.journal.record(
                 namespace,
                 scope["method"],
@@ -152,12 +157,12 @@ class Recorder:
                 response_body=reply.raw,
                 operation_id=operation_id,
                 duration_ms=duration_ms,
-                world_time=world_time,
-                revision=revision,
+                world_time=world.clock.now() if world is not None else None,
+                revision=world.revision if world is not None else None,
                 marks=exchange.marks,
             )
-        if self.access_log is not None:
-            self.access_log.line(
+        if access_log is not None:
+            access_log.line(
                 namespace,
                 scope["method"],
                 path,
@@ -176,13 +181,6 @@ class Recorder:
             return namespace_of(headers, query)
         except ApiError:  # a bad namespace is the error being answered
             return "default"
-
-    def _world_stamp(self, namespace: str) -> tuple[float | None, int | None]:
-        """The namespace's world time and revision, without creating a world to ask."""
-        world = self.worlds.peek(namespace) if self.worlds is not None else None
-        if world is None:
-            return None, None
-        return world.clock.now(), world.revision
 
 
 def _operation_id(scope: Scope) -> str | None:

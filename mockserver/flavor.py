@@ -5,8 +5,8 @@ family only through this class; `Flavor` itself is the generic flavor, right for
   that status, in which case a valid instance of it (its example, else one generated);
 - successes as the spec documents them, no envelope added;
 - credentials exactly as the spec's `securitySchemes` declare them (`credentials.py`);
-- no extra headers, no world (so no `world:` switches in scenarios), no extra admin actions,
-  neutral generated values.
+- no extra headers, no world (a scenario's `world:` switches are ignored), no extra admin
+  actions, neutral generated values.
 
 A flavor of its own (registered in `flavors.py`) subclasses it and overrides what differs; the
 registry (`flavors.py`) is the one place that names one.
@@ -134,8 +134,8 @@ class Flavor:
 
     def world_switch_error(self, switches: Mapping[str, Any]) -> str | None:
         """Why a scenario's `world:` switches cannot be (None: they can). A flavor without a
-        world has no switches."""
-        return f"this flavor ({self.name}) has no world to switch" if switches else None
+        world has nothing to switch: its scenarios' switches are ignored, as with `--world none`."""
+        return None
 
     def switch_world(self, world: World, switches: Mapping[str, Any]) -> None:
         """Put `world` in the state a scenario's `world:` asks for (an empty mapping: back to

@@ -7,7 +7,7 @@ import json
 import httpx
 
 from tests.conftest import OPERATOR_KEY
-from tests.test_cli import Serving
+from tests.test_cli import Serving, run
 
 TOKEN = "/api/v1/sessions/b1e2f3a4-5b6c-7d8e-9f0a-1b2c3d4e5f6a/producer-token"
 AUTH = {"Authorization": f"Bearer {OPERATOR_KEY}"}
@@ -64,3 +64,8 @@ def test_without_the_flag_nothing_is_logged_per_request() -> None:
     finally:
         out, _ = server.stop()
     assert " /api/" not in out and "/__mock/requests" in out  # the banner names the journal
+
+
+def test_journal_size_must_be_a_count() -> None:
+    result = run("serve", "--journal-size", "lots")
+    assert result.returncode == 2 and "'lots' is not a whole number" in result.stderr

@@ -129,7 +129,8 @@ def test_reading_every_namespace_at_once(http: httpx.Client) -> None:
 
 
 def test_admin_calls_are_not_journaled(http: httpx.Client) -> None:
-    http.get("/__mock", headers=ns("j-admin", None))
+    status = data(http.get("/__mock", headers=ns("j-admin", None)))
+    assert status["journalSize"] == 1000 and isinstance(status["rules"], int)
     assert entries(http, "j-admin") == []
 
 

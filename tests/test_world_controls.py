@@ -62,6 +62,12 @@ def test_video_outage_drops_live_publishers_and_brings_them_back(lx: Lx) -> None
     assert lx.ok("GET", f"/sessions/{LIVE}/producer-token", OPERATOR)["whipUrl"]
 
 
+def test_a_scenario_named_on_one_request_switches_the_world_for_that_request(lx: Lx) -> None:
+    outage = {"X-Mock-Scenario": "video-outage"}
+    lx.fails(404, "FRAME_NOT_AVAILABLE", "GET", f"/sessions/{LIVE}/frame", headers=outage)
+    assert lx.call("GET", f"/sessions/{LIVE}/frame").status_code == 200
+
+
 def test_the_video_switch_does_the_same_as_the_scenario(lx: Lx) -> None:
     session = lx.accepted()
     lx.ok("POST", f"/sessions/{session['id']}/start", OPERATOR)

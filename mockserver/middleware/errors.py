@@ -24,6 +24,7 @@ from mockserver.labels import clip, problem_label
 from mockserver.middleware.routing import ROUTE_NOTE
 
 log = logging.getLogger("mockserver")
+_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})  # bodies no operation takes: not kept
 
 
 class ErrorBoundary:
@@ -43,7 +44,8 @@ class ErrorBoundary:
         note: dict[str, str] = {}  # routing writes the operationId here, for the error's shape
         scope[ROUTE_NOTE] = note
         scope[EXCHANGE] = exchange = Exchange(time.perf_counter())
-        if self.recorder is not None and self.recorder.journal.size:
+        journaled = self.recorder is not None and self.recorder.journal.size
+        if journaled and scope.get("method") not in _NO_BODY:
             receive = exchange.keeping_body(receive)
         try:
             await self.app(scope, receive, tracked)
