@@ -161,3 +161,21 @@ def test_a_stateless_mock_bundles_its_journal_rules_and_scenario(client: httpx.C
         "/__mock/bundle", json=bundle, headers={"X-Mock-Namespace": "t-" + namespace}
     )
     assert loaded.status_code == 200 and loaded.json()["data"]["world"] is False
+
+
+def test_a_world_in_a_video_outage_comes_back_the_same_after_a_load(lx: Lx) -> None:
+    assert admin(lx, "PUT", "/video", json={"available": False}).status_code == 200
+    lx.fails(404, "FRAME_NOT_AVAILABLE", "GET", f"/sessions/{LIVE}/frame")
+    bundle = admin(lx, "GET", "/bundle").json()
+    other = Lx(lx.server, f"t-{uuid.uuid4().hex[:12]}")
+    try:
+        assert admin(lx, "PUT", "/bundle", other.namespace, json=bundle).status_code == 200
+        other.fails(404, "FRAME_NOT_AVAILABLE", "GET", f"/sessions/{LIVE}/frame")
+        # the outage ends there as it would have here: the publisher it dropped is back
+        assert (
+            admin(lx, "PUT", "/video", other.namespace, json={"available": True}).status_code == 200
+        )
+        assert other.call("GET", f"/sessions/{LIVE}/frame").status_code == 200
+    finally:
+        lx.server.app.worlds.reset(other.namespace)
+        other.close()

@@ -79,7 +79,7 @@ def test_each_decider_is_named(http: httpx.Client) -> None:
     http.get(TOKEN, headers=ns(namespace, None))  # no credential: refused before the engine
     http.get(TOKEN, headers=ns(namespace, Prefer="code=404, example=SESSION_NOT_FOUND"))
     http.get(TOKEN, headers=ns(namespace, **{"X-Mock-Scenario": "video-outage"}))
-    http.get("/api/v1/health", headers=ns(namespace))  # the world has no behaviour for it
+    http.get("/api/v1/config", headers=ns(namespace))  # the world has no behaviour for it
     rule = {"operations": [PRODUCER_TOKEN], "times": 1, "respond": {"status": 404}}
     data(http.post("/__mock/rules", json=rule, headers=ns(namespace, None)))
     http.get(TOKEN, headers=ns(namespace))

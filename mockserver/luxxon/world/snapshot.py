@@ -2,9 +2,10 @@
 
 Everything a world holds goes in: the store's entities (the dataclasses of `model.py`, encoded
 field by field from their type hints, so a field added there travels without a change here), its
-indexes, the pending timed transitions, the random generator's state (so the identifiers the
-world hands out next are the ones it would have handed out) and the clock. The indexes that only
-point at entities (`keys_by_digest`) are rebuilt rather than stored.
+indexes, the pending timed transitions, the publishers a video outage dropped (`controls.py`
+keeps them beside the store), the random generator's state (so the identifiers the world hands
+out next are the ones it would have handed out) and the clock. The indexes that only point at
+entities (`keys_by_digest`) are rebuilt rather than stored.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from functools import cache
 from typing import Any
 
 from mockserver.clock import Clock
-from mockserver.luxxon.world import model
+from mockserver.luxxon.world import controls, model
 from mockserver.luxxon.world.fixture import Rules
 from mockserver.luxxon.world.store import Store
 from mockserver.luxxon.world.timeline import Due, Timeline
@@ -59,6 +60,8 @@ def dump(world: World) -> dict[str, Any]:
         "due": [[d.at, d.seq, d.kind, d.ref] for d in sorted(store.timeline._heap)],
     }
     out.update({name: encode(getattr(store, name)) for name in FIELDS})
+    # LIVE publishers a video outage dropped (controls.py keeps them beside the store)
+    out["videoDropped"] = sorted(controls._dropped.get(store, ()))
     return out
 
 
@@ -76,6 +79,8 @@ def load(data: Any) -> World:
             setattr(store, name, decode(hint, data[name]))
         store.keys_by_digest = {key.digest: key for key in store.keys.values()}
         store.timeline = _timeline(data["timeline"])
+        if data.get("videoDropped"):
+            controls._dropped[store] = {str(ref) for ref in data["videoDropped"]}
         clock = Clock(frozen_at=float(data["clock"]["now"]))
         if not data["clock"]["frozen"]:
             clock.unfreeze()
