@@ -151,9 +151,11 @@ class MockApp:
 
     def _carry_choices(self, old: MockApp) -> None:
         """Active scenarios by name (a scenario the edit removed is switched off)."""
-        for namespace, scenario in old.engine.active.items():
-            if scenario.name in self.scenarios:
-                self.engine.active[namespace] = self.scenarios[scenario.name]
+        self.engine.active = {
+            namespace: self.scenarios[scenario.name]
+            for namespace, scenario in old.engine.active.items()
+            if scenario.name in self.scenarios
+        }
         # A switched world is switched again (or back) at its next call: the objects differ.
         self.engine._switched.update(old.engine._switched)
         self.admin.bundles.starts = old.admin.bundles.starts

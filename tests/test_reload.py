@@ -188,3 +188,24 @@ def test_a_reload_carries_worlds_journal_rules_and_scenarios(files: tuple[Path, 
     assert reloader.relevant([str(scenarios / "worlds" / "default.yaml"), "/etc/hosts"]) == [
         (scenarios / "worlds" / "default.yaml").resolve()
     ]
+
+
+def test_a_fixture_edit_starts_new_namespaces_from_it_and_keeps_the_others(
+    files: tuple[Path, Path],
+) -> None:
+    spec, scenarios = files
+    app = MockApp(Settings(spec_path=spec, scenarios_dir=scenarios))
+    kept = app.worlds.get("kept")  # type: ignore[union-attr]
+    fixture = scenarios / "worlds" / "default.yaml"
+    text = fixture.read_text()
+    reloader = Reloader(app, log=lambda _: None)
+    fixture.write_text(text.replace("name: Acme Visuals", "name: [Acme"))
+    assert not reloader.reload([fixture])
+    error = reloader.app.admin.reload_error
+    assert error is not None and error["file"] == str(fixture)
+    fixture.write_text(text.replace("name: Acme Visuals", "name: Acme Renamed"))
+    assert reloader.reload([fixture])
+    worlds = reloader.app.worlds
+    assert worlds.get("kept") is kept  # type: ignore[union-attr]
+    names = {ws.name for ws in worlds.get("fresh").store.workspaces.values()}  # type: ignore[union-attr]
+    assert "Acme Renamed" in names and "Acme Visuals" not in names
