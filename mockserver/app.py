@@ -95,7 +95,7 @@ class MockApp:
         )
         self.admin = Admin(self.engine, self.journal)
         if carry is not None:
-            self._carry_choices(carry)
+            self.carry_choices(carry)
         self._api = self._connexion()
         self._docs = docs_ui.UIDocument(
             _swagger_ui(self._api), docs_ui.ui_document(self.spec.document, self.scenarios)
@@ -149,11 +149,11 @@ class MockApp:
         old.rules.spec = self.spec
         self.rules, self.delays = old.rules, old.delays
 
-    def _carry_choices(self, old: MockApp) -> None:
+    def carry_choices(self, old: MockApp) -> None:
         """Active scenarios by name (a scenario the edit removed is switched off)."""
         self.engine.active = {
             namespace: self.scenarios[scenario.name]
-            for namespace, scenario in old.engine.active.items()
+            for namespace, scenario in dict(old.engine.active).items()
             if scenario.name in self.scenarios
         }
         # A switched world is switched again (or back) at its next call: the objects differ.

@@ -3,11 +3,11 @@ while the mock runs, and the next call is answered by the edited version, with e
 world, the journal, runtime rules and active scenarios kept (`MockApp(settings, carry=old)`).
 
 `Reloader` is the ASGI app uvicorn serves: it holds the current `MockApp` and hands each request
-to it. A watcher task (started by uvicorn's lifespan, watchfiles underneath) builds a new app in a
-worker thread when a watched file changes, then swaps it in with one assignment: a request is
-answered wholly by the old app or wholly by the new one. An edit that does not load (a
-`ConfigError`) keeps the last good app serving, is logged once as `file: key.path: reason`, and
-shows in `GET /__mock` as `reloadError` until an edit loads again.
+to it. A watcher task (started by uvicorn's lifespan, watchfiles underneath) builds a new app in
+a worker thread when a watched file changes, then swaps it in on the event loop with one
+assignment: a request is answered wholly by the old app or wholly by the new one. An edit that
+does not load (a `ConfigError`) keeps the last good app serving, is logged once as
+`file: key.path: reason`, and shows in `GET /__mock` as `reloadError` until an edit loads again.
 """
 
 from __future__ import annotations
@@ -66,11 +66,19 @@ class Reloader:
 
     # -- reloading -------------------------------------------------------------------------------
     def reload(self, changed: list[Path]) -> bool:
-        """Build the app again from the same settings, carrying the running one's state; swap it
-        in when it loads. Runs in a worker thread: a build takes a fraction of a second."""
+        """Build the app again and swap it in when it loads (tests call this; the watcher builds
+        in a worker thread and swaps on the event loop, between requests)."""
+        new = self.build()
+        if new is not None:
+            self.swap(new, changed)
+        return new is not None
+
+    def build(self) -> MockApp | None:
+        """The app built again from the same settings, carrying the running one's state; None
+        when the edit does not load (said once, and shown in `GET /__mock` until fixed)."""
         old = self.app
         try:
-            new = MockApp(old.settings, carry=old)
+            return MockApp(old.settings, carry=old)
         except Exception as exc:  # a ConfigError names the file; anything else is a bug
             if not isinstance(exc, ConfigError):
                 logging.getLogger(__name__).exception("reload failed")
@@ -84,16 +92,20 @@ class Reloader:
                 "reason": exc.reason,
                 "message": str(exc),
             }
-            return False
+            return None
+
+    def swap(self, new: MockApp, changed: list[Path]) -> None:
+        """One assignment, read once per request: a request is the old app's or the new one's.
+        The scenario choices are taken again here, so one switched during the build is kept."""
+        new.carry_choices(self.app)
+        self.app = new
         self.error = None
-        self.app = new  # the swap: one assignment, read once per request
         self.reloads += 1
         names = ", ".join(sorted({p.name for p in changed})) or "files"
         self.log(
             f"mockserver: reloaded ({names}): {len(new.spec.operations)} operations, "
             f"scenarios: {', '.join(sorted(new.scenarios)) or 'none'}"
         )
-        return True
 
     async def watch(self) -> None:
         try:
@@ -113,7 +125,9 @@ class Reloader:
         ):
             changed = self.relevant(path for _, path in changes)
             if changed:
-                await asyncio.to_thread(self.reload, changed)
+                new = await asyncio.to_thread(self.build)  # a fraction of a second, off the loop
+                if new is not None:
+                    self.swap(new, changed)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         task: asyncio.Task[Any] | None = None

@@ -26,7 +26,7 @@ def build(settings: Settings) -> MockApp | str:
         return str(exc)
 
 
-def banner(app: MockApp) -> str:
+def banner(app: MockApp, *, watch: bool = False) -> str:
     s = app.settings
     base = f"http://{s.host}:{s.port}"
     world = f"world '{s.world}'" if app.worlds is not None else "no world (stateless)"
@@ -46,6 +46,10 @@ def banner(app: MockApp) -> str:
         lines.append(f"  active    scenario '{s.scenario}' applies to every request")
     if s.seed is not None:
         lines.append(f"  seed      {s.seed}")
+    if watch:
+        lines.append(
+            "  watching  the spec, its $refs, the scenarios and the world fixture (--watch)"
+        )
     lines.append("  Ctrl-C stops it.")
     return "\n".join(lines)
 
@@ -64,13 +68,12 @@ def serve(settings: Settings, *, watch: bool = False) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    print(banner(app), flush=True)
+    print(banner(app, watch=watch), flush=True)
     served: Any = app
     if watch:  # the reloader starts its watcher from uvicorn's lifespan
         from mockserver.reload import Reloader
 
         served = Reloader(app)
-        print("  watching  the spec, its $refs, the scenarios and the world fixture", flush=True)
     # Everything built so far lives as long as the process: keep it out of the collector's
     # scans, so a full collection under load does not walk the whole spec (a p99 spike).
     gc.collect()
