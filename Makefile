@@ -2,8 +2,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 4010
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test lint bench wheel clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,20 +14,25 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: $(STAMP)
-	$(BIN)/mockserver serve --host 127.0.0.1 --port 4010 --watch
+	$(BIN)/mockserver serve --host $(HOST) --port $(PORT) --watch
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check --quiet mockserver tests bench
+	$(BIN)/ruff format --check --quiet mockserver tests bench examples
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Includes tests/test_install.py: the wheel built and installed into a fresh virtualenv.
 test: $(STAMP) lint
 	$(BIN)/pytest -q -n 2
+
+# The wheel a user installs: `pip install dist/mockserver-*.whl` or `pipx install dist/mockserver-*.whl`.
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
 
 bench: $(STAMP)
 	bash bench/setup.sh
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

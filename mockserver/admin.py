@@ -1,8 +1,9 @@
 """`/__mock/…`: switch scenarios, reset worlds and move their clocks while the mock runs, for the
 QA engineer and the frontend developer who cannot restart it or set headers.
 
-    GET  /__mock                  what is loaded and active (`reloadError`: the edit --watch
-                                  could not load, null when fine)
+    GET  /__mock                  what is loaded and active (a browser gets the web console;
+                                  `reloadError`: the edit --watch could not load, null when fine)
+    GET  /__mock/world            the namespace's world as the flavor summarizes it
     PUT  /__mock/scenario         {"name": "video-outage" | null}        scenario on/off
     POST /__mock/reset            the namespace starts over: its world (from the fixture), its
                                   runtime rules and its journal; {"namespace": "*"}: every one
@@ -28,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from mockserver import console
 from mockserver.bundle import Bundles
 from mockserver.calls import Call, Reply
 from mockserver.clock import iso
@@ -70,7 +72,9 @@ class Admin:
         return answer if isinstance(answer, Reply) else Reply(data=answer)
 
     # -- actions ---------------------------------------------------------------------------------
-    def status(self, call: Call) -> dict[str, Any]:
+    def status(self, call: Call) -> dict[str, Any] | Reply:
+        if console.wants_page(call.headers):
+            return console.asset(console.PAGE)
         engine = self.engine
         return {
             "spec": engine.spec.title,
@@ -194,6 +198,21 @@ class Admin:
             raise _bad("'at' is 'end' (the bundle's world as exported) or 'start'")
         return self.bundles.load(call.namespace, call.body, at)
 
+    def world(self, call: Call) -> dict[str, Any]:
+        """What the console shows of the namespace's world, in the flavor's words."""
+        world = self._worlds().get(call.namespace)
+        clock = world.clock
+        summary = self.engine.flavor.world_summary(world)
+        return {
+            "namespace": call.namespace,
+            "now": iso(clock.now()),
+            "frozen": clock.frozen,
+            **summary,
+        }
+
+    def console_file(self, call: Call) -> Reply:
+        return console.asset(call.path.rsplit("/", 1)[-1])
+
     def _worlds(self) -> Any:
         if self.engine.worlds is None:
             raise mock_refusal("MOCK_NO_WORLD", "This mock runs without a world", "admin:noWorld")
@@ -216,6 +235,9 @@ ACTIONS: dict[tuple[str, str], Action] = {
     ("POST", f"{PREFIX}/clock"): Admin.clock,
     ("GET", f"{PREFIX}/bundle"): Admin.bundle,
     ("PUT", f"{PREFIX}/bundle"): Admin.bundle,
+    ("GET", f"{PREFIX}/world"): Admin.world,
+    ("GET", f"{PREFIX}/console.js"): Admin.console_file,
+    ("GET", f"{PREFIX}/console.css"): Admin.console_file,
 }
 
 

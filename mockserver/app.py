@@ -195,7 +195,7 @@ class MockApp:
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         call = await to_call(scope, limited(receive), "admin")
         reply = self.admin.answer(call)
-        if reply.raw is None:  # an answer in the flavor's envelope (a bundle is sent as it is)
+        if reply.raw is None:  # the console's files and a bundle are sent as they are
             reply = _json(reply, self.flavor.body(reply, None))
         await deliver(scope, send, reply, self.recorder)
 

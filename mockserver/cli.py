@@ -1,5 +1,5 @@
-"""`mockserver serve | contract | proxy | scenarios`: parse arguments, call the library, map the
-result to an exit code (0 ok, 1 failures, 2 bad input or tool error)."""
+"""`mockserver serve | contract | proxy | scenarios | init`: parse arguments, call the library,
+map the result to an exit code (0 ok, 1 failures, 2 bad input or tool error)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from mockserver import __version__
 from mockserver.flavors import FLAVORS
 from mockserver.settings import DEFAULT_SCENARIOS, DEFAULT_SPEC, Settings
 
@@ -19,17 +20,19 @@ EXIT_USAGE = 2
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
 
-LIGHT_COMMANDS = ("serve", "scenarios")
+LIGHT_COMMANDS = ("serve", "scenarios", "init", "--version")
 CONTRACT_COMMANDS = ("contract", "proxy")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     _add_serve(commands)
     _add_scenarios(commands)
     _add_replay(commands)
+    _add_init(commands)
     # The contract commands pull in schemathesis and hypothesis (≈0.3 s and ≈30 MB): a plain
     # `serve` does without them.
     if not argv or argv[0] not in LIGHT_COMMANDS:
@@ -212,6 +215,30 @@ def _missing_extra(command: str, error: ImportError) -> str:
         f"mockserver: '{command}' needs the contract extra ({error.name or error} is missing): "
         "pip install 'mockserver[contract]'"
     )
+
+
+def _add_init(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = commands.add_parser(
+        "init", help="write the spec, scenarios and world into a folder, for editing"
+    )
+    init.add_argument("dir", type=Path, help="the folder (created if missing)")
+    init.add_argument("--force", action="store_true", help="overwrite files already there")
+    init.set_defaults(func=_init)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from mockserver.scaffold import ScaffoldError, init
+
+    try:
+        written = init(args.dir, force=args.force)
+    except ScaffoldError as exc:
+        print(f"mockserver init: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"mockserver init: wrote {len(written.files)} files into {args.dir}:")
+    for path in written.files:
+        print(f"  {path}")
+    print(f"Edit them, then serve them with:\n  {written.serve_command()}")
+    return 0
 
 
 if __name__ == "__main__":

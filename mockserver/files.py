@@ -12,6 +12,7 @@ from typing import Any
 
 import jsonschema
 import yaml
+from jsonschema.exceptions import best_match
 
 from mockserver.errors import ConfigError
 
@@ -37,14 +38,34 @@ def parse(text: str, path: Path | str, error: type[ConfigError] = ConfigError) -
 
 
 def check(
-    document: Any, schema_path: Path, path: Path | str, error: type[ConfigError] = ConfigError
+    document: Any,
+    schema_path: Path,
+    path: Path | str,
+    error: type[ConfigError] = ConfigError,
+    definition: str | None = None,
 ) -> None:
-    """The document against the JSON Schema at `schema_path`; the shallowest error wins (it is
-    the one a person fixes first)."""
-    errors = list(validator(schema_path).iter_errors(document))
-    if errors:
-        found = min(errors, key=lambda e: (len(list(e.absolute_path)), list(e.absolute_path)))
-        raise error(path, key_path(found.absolute_path), found.message)
+    """The document against the JSON Schema at `schema_path` (or one of its `$defs`)."""
+    found = problem(document, schema_path, definition)
+    if found is not None:
+        raise error(path, *found)
+
+
+def problem(
+    document: Any, schema_path: Path, definition: str | None = None
+) -> tuple[str, str] | None:
+    """The most telling violation as (key path, reason), or None. The schema's own
+    `description` beats jsonschema's "not valid under any of …"."""
+    found = best_match(validator(schema_path, definition).iter_errors(document))
+    if found is None:
+        return None
+    reason, described = found.message, found.schema.get("description")
+    if isinstance(described, str):
+        wanted = described if described.startswith("one of") else f"wanted: {described}"
+        if found.validator in ("oneOf", "anyOf"):
+            reason = f"{found.instance!r} is not {wanted}"
+        else:
+            reason = f"{reason} ({wanted})"
+    return key_path(found.absolute_path), reason
 
 
 def load(path: Path, schema_path: Path, error: type[ConfigError] = ConfigError) -> Any:
@@ -59,8 +80,12 @@ def key_path(parts: Iterable[Any]) -> str:
 
 
 @cache
-def validator(schema_path: Path) -> Any:
+def validator(schema_path: Path, definition: str | None = None) -> Any:
+    """The schema's validator, or one for one of its `$defs` (a runtime rule, say)."""
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    if definition is not None:
+        schema = {**schema, "$ref": f"#/$defs/{definition}"}
+        schema = {k: v for k, v in schema.items() if k in ("$schema", "$defs", "$ref")}
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)

@@ -159,6 +159,18 @@ class Flavor:
         """Extra name → value rules for generated values (e.g. amounts in the API's unit)."""
         return None
 
+    def world_summary(self, world: Any) -> dict[str, Any]:
+        """What a tester sees of one namespace's world in the console (`GET /__mock/world`),
+        read-only and in words that need no knowledge of the API family:
+
+            {"facts":  [{"label", "value", "actions"?}],
+             "tables": [{"title", "counts"?: {word: n}, "columns": [..],
+                         "rows": [{"cells": [..], "actions"?: [..]}], "more"?: n}]}
+
+        An action is a button: {"label", "method", "path" (under /__mock), "body"?}, an admin
+        call the console makes as is. The generic flavor has no world: nothing to show."""
+        return {"facts": [], "tables": []}
+
 
 def _phrase(status: int) -> str:
     try:

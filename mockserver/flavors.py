@@ -4,14 +4,14 @@ with a top-level `x-mock-flavor`; `--flavor` overrides it; anything else is `gen
 from __future__ import annotations
 
 import importlib
-from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver.errors import ConfigError
-from mockserver.fake import Generator
-from mockserver.flavor import Flavor
-from mockserver.spec import Spec
+
+if TYPE_CHECKING:
+    from mockserver.flavor import Flavor
+    from mockserver.spec import Spec
 
 FLAVORS = {
     "generic": "mockserver.flavor:Flavor",
@@ -19,10 +19,7 @@ FLAVORS = {
 }
 EXTENSION = "x-mock-flavor"
 DEFAULT = "luxxon"  # what `mockserver serve` serves with no --spec: this flavor's own files
-SHIPPED = Path(str(files(FLAVORS[DEFAULT].partition(":")[0].rpartition(".")[0])))
-DEFAULT_SPEC = SHIPPED / "openapi.json"
-DEFAULT_SCENARIOS = SHIPPED / "scenarios"
-DEFAULT_PROFILE = SHIPPED / "contract.json"  # how `mockserver contract` drives that API
+SHIPPED = FLAVORS[DEFAULT].split(".")[1]  # the folder in the package that holds them
 
 
 def name_for(document: dict[str, Any], override: str | None, source: Path | str) -> str:
@@ -39,6 +36,8 @@ def name_for(document: dict[str, Any], override: str | None, source: Path | str)
 
 def build(spec: Spec, override: str | None = None, seed: int | None = None) -> Flavor:
     """The flavor for a loaded spec, with a generator that knows its value rules."""
+    from mockserver.fake import Generator
+
     cls = flavor_class(name_for(spec.document, override, spec.path))
     return cls(spec, Generator(seed, cls.value_rules()))
 

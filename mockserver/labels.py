@@ -6,7 +6,7 @@ person goes in `message`. Labels name where the problem is and which rule it bro
     body.waitTimeoutSeconds:minimum        the JSON Schema keyword the value failed
     body.lat:missing                       a required property, or a required parameter, absent
     query.lat:pattern                      a parameter that fails its schema
-    header.x-lx-consistency-token:missing
+    header.x-request-id:missing
     body:invalidJson                       the body as a whole
 
 Every label matches `LABEL` (lower-case start; word characters, `.`, `-`, `:`): a name the
@@ -38,7 +38,7 @@ def segment(name: str | int) -> str:
 
 
 def location(root: str, path: Iterable[str | int] = ()) -> str:
-    """`body`, `body.items.0.name`, `query.lat`, `header.x-lx-consistency-token`."""
+    """`body`, `body.items.0.name`, `query.lat`, `header.x-request-id`."""
     return ".".join([root, *(segment(step) for step in path)])
 
 
@@ -66,7 +66,7 @@ def schema_error_message(root: str, error: ValidationError) -> str:
 
 
 def parameter_label(kind: str, name: str, error: ValidationError | None = None) -> str:
-    """A parameter's label: `query.lat:pattern`, or `header.x-lx-consistency-token:missing` when
+    """A parameter's label: `query.lat:pattern`, or `header.x-request-id:missing` when
     there is no error because there is no value. Header names are case-insensitive: lower case."""
     root = location(kind, [name.lower() if kind == "header" else name])
     return f"{root}:missing" if error is None else schema_error_label(root, error)

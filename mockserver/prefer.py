@@ -2,8 +2,9 @@
 fault=connection-reset, after-commit=true` or the `__` query twins.
 
 The words are Prism's, so its users feel at home; browser apps that cannot set headers use
-`?__code=409&__example=X&__dynamic=true&__scenario=NAME`. `delay` is milliseconds added to
-whatever answers; `fault` is a network fault (`mockserver.faults`, e.g. `hang:5`).
+`?__code=409&__example=X&__dynamic=true&__scenario=NAME`, or the console's sticky cookie
+(`namespaces.sticky`). `delay` is milliseconds added to whatever answers; `fault` is a network
+fault (`mockserver.faults`, e.g. `hang:5`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mockserver import faults, latency
+from mockserver import faults, latency, namespaces
 from mockserver.errors import ApiError, mock_refusal
 
 QUERY_PREFIX = "__"
@@ -42,7 +43,12 @@ def parse(headers: Mapping[str, str], query: Mapping[str, str]) -> Selection:
     code = words.get("code")
     if code is not None and not (code.isdigit() and 100 <= int(code) <= 599):
         raise _bad(f"Prefer code must be an HTTP status, not {code!r}", "prefer:code")
-    scenario = words.get("scenario") or headers.get("x-mock-scenario") or None
+    scenario = (
+        words.get("scenario")
+        or headers.get("x-mock-scenario")
+        or namespaces.sticky(headers, query).get("scenario")
+        or None
+    )
     return Selection(
         code=int(code) if code is not None else None,
         example=words.get("example") or None,

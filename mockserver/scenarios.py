@@ -8,23 +8,18 @@ file, key path and reason. Runtime rules (`mockserver.rules`) are built by the s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
-from jsonschema.exceptions import best_match
-
-from mockserver import faults, latency
+from mockserver import faults, files, latency
 from mockserver.calls import Call
 from mockserver.errors import ConfigError
+from mockserver.settings import SCENARIO_SCHEMA
 from mockserver.spec import Operation, Spec
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "scenario.schema.json"
+SCHEMA_PATH = SCENARIO_SCHEMA
 
 
 class ScenarioError(ConfigError):
@@ -114,28 +109,9 @@ def _subset(wanted: Mapping[str, str], actual: Mapping[str, str]) -> bool:
     return all(actual.get(key) == value for key, value in wanted.items())
 
 
-@cache
-def _validator(definition: str | None = None) -> jsonschema.Draft202012Validator:
-    """The whole file's schema, or one of its `$defs` (`runtimeRule` for the admin API)."""
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    if definition is not None:
-        schema = {"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
-    return jsonschema.Draft202012Validator(schema)
-
-
 def schema_error(document: Any, definition: str | None = None) -> tuple[str, str] | None:
     """The most telling schema violation as (key path, reason), or None."""
-    error = best_match(_validator(definition).iter_errors(document))
-    if error is None:
-        return None
-    reason, described = error.message, error.schema.get("description")
-    if isinstance(described, str):  # the schema's own words beat "not valid under any of …"
-        wanted = described if described.startswith("one of") else f"wanted: {described}"
-        if error.validator in ("oneOf", "anyOf"):
-            reason = f"{error.instance!r} is not {wanted}"
-        else:
-            reason = f"{reason} ({wanted})"
-    return _key_path(error.absolute_path), reason
+    return files.problem(document, SCHEMA_PATH, definition)
 
 
 def load_dir(directory: Path | None, spec: Spec) -> dict[str, Scenario]:
@@ -155,19 +131,8 @@ def load_dir(directory: Path | None, spec: Spec) -> dict[str, Scenario]:
 
 
 def load_file(path: Path, spec: Spec) -> Scenario:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError(path, "", f"cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(
-            path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}"
-        ) from None
-    problem = schema_error(document)
-    if problem is not None:
-        raise ScenarioError(path, *problem)
+    document = files.parse(files.read(path, ScenarioError), path, ScenarioError)
+    files.check(document, SCHEMA_PATH, path, ScenarioError)
     rules = tuple(
         build_rule(raw, spec, path, f"rules.{i}") for i, raw in enumerate(document["rules"])
     )

@@ -1,15 +1,37 @@
-"""Every knob in one place; built at the edge (CLI, tests) and passed to `create_app`."""
+"""Every knob in one place; built at the edge (CLI, tests) and passed to `create_app`.
+
+The files the package ships (the default flavor's spec, scenarios, world and contract profile, the
+JSON Schemas) are found through `importlib.resources` here and nowhere else, so an installed wheel
+reads them from site-packages exactly as a checkout reads them from the source tree.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
-from mockserver.flavors import DEFAULT_SCENARIOS, DEFAULT_SPEC
+from mockserver.flavors import SHIPPED
 
+
+def packaged(*parts: str) -> Path:
+    """A file or folder shipped inside the package, as a path the loaders can open and list.
+    Found from `mockserver` itself, so naming a file does not import its sub-package (the
+    contract package pulls in schemathesis)."""
+    resource = files("mockserver").joinpath(*parts)
+    if not isinstance(resource, Path):  # a zipped install: nothing on disk to read or list
+        raise RuntimeError(f"mockserver must be installed unzipped to read {resource}")
+    return resource
+
+
+# What `mockserver serve` serves with no --spec: the default flavor's own files (flavors.py).
+DEFAULT_SPEC = packaged(SHIPPED, "openapi.json")
+DEFAULT_SCENARIOS = packaged(SHIPPED, "scenarios")
+DEFAULT_WORLD_FILE = DEFAULT_SCENARIOS / "worlds" / "default.yaml"
+CONTRACT_PROFILE = packaged(SHIPPED, "contract.json")
+SCENARIO_SCHEMA = packaged("schemas", "scenario.schema.json")
+PROFILE_SCHEMA = packaged("schemas", "profile.schema.json")
 MAX_BODY_BYTES = 1024 * 1024
-
-__all__ = ["DEFAULT_SCENARIOS", "DEFAULT_SPEC", "MAX_BODY_BYTES", "Settings"]
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ DOCUMENTS = [
 ]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+
+
 # The pytest plugin's section is written with the plugin (issue 11, item 2) on another branch.
-PENDING = {"docs/contract.md#pytest-plugin"}
-
-
 def prose(path: Path) -> str:
     """The document without its code blocks (a `# comment` in bash is not a heading)."""
     return FENCE.sub("", path.read_text(encoding="utf-8"))
@@ -59,16 +58,7 @@ def test_readme_is_short_and_keeps_the_two_commands() -> None:
 
 @pytest.mark.parametrize(
     ("document", "link"),
-    [
-        pytest.param(
-            doc,
-            link,
-            marks=pytest.mark.xfail(strict=True, reason="section not written yet")
-            if target(doc, link) in PENDING
-            else (),
-        )
-        for doc, link in relative_links()
-    ],
+    [(doc, link) for doc, link in relative_links()],
 )
 def test_relative_link_reaches_a_file_and_a_heading(document: str, link: str) -> None:
     name, _, anchor = target(document, link).partition("#")

@@ -62,7 +62,7 @@ def test_expired_credentials_selects_exactly_the_secured_operations() -> None:
             "rules.0",
             "'colour' was unexpected",
         ),
-        ("name: x\nrules: [\n", "line", "not valid YAML"),
+        ("name: x\nrules: [\n", "", "not valid YAML/JSON: line 3"),
     ],
 )
 def test_bad_file_names_file_key_path_and_reason(

@@ -9,7 +9,13 @@ traffic through a validating proxy (openapi-core).
 from mockserver.contract.errors import ToolError
 from mockserver.contract.profile import Profile, load_profile
 from mockserver.contract.report import ContractResult, Finding, RunError, render
-from mockserver.contract.runner import ContractOptions, contract_schema, run
+from mockserver.contract.runner import (
+    ContractOptions,
+    Target,
+    contract_schema,
+    contract_target,
+    run,
+)
 from mockserver.contract.writers import ReportFile, parse_report
 
 __all__ = [
@@ -19,8 +25,10 @@ __all__ = [
     "Profile",
     "ReportFile",
     "RunError",
+    "Target",
     "ToolError",
     "contract_schema",
+    "contract_target",
     "load_profile",
     "parse_report",
     "render",

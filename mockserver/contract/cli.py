@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mockserver.errors import MockserverError
 from mockserver.settings import DEFAULT_SPEC
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ def add_contract_parser(subparsers: Subparsers) -> None:
         action="append",
         default=[],
         metavar="'NAME: VALUE'",
-        help="send this header on every call; against the mock, 'X-Mock-Namespace: ci-$JOB' "
-        "keeps the run in a world of its own",
+        help="send this header on every call. Against the mock a run uses a fresh namespace and "
+        "resets it at the end; 'X-Mock-Namespace: ci-$JOB' names it instead (and keeps it)",
     )
     contract.add_argument("--seed", type=int, help="same seed, same requests")
     contract.add_argument(
@@ -91,7 +92,7 @@ def add_contract_parser(subparsers: Subparsers) -> None:
 
 
 def run_contract(args: argparse.Namespace) -> int:
-    from mockserver.contract import ContractOptions, ToolError, load_profile, parse_report, run
+    from mockserver.contract import ContractOptions, load_profile, parse_report, run
     from mockserver.contract.report import render
 
     try:
@@ -119,7 +120,7 @@ def run_contract(args: argparse.Namespace) -> int:
             scenarios_dir=args.scenarios,
         )
         result = run(options, progress=lambda line: print(line, file=sys.stderr))
-    except ToolError as exc:
+    except MockserverError as exc:  # a tool error or an unusable file (spec, profile)
         print(f"mockserver contract: error: {exc}", file=sys.stderr)
         return EXIT_TOOL_ERROR
     print(render(result))
@@ -172,7 +173,6 @@ def add_proxy_parser(subparsers: Subparsers) -> None:
 
 
 def run_proxy(args: argparse.Namespace) -> int:
-    from mockserver.contract import ToolError
     from mockserver.contract.proxy import ProxyOptions, serve
 
     try:
@@ -182,7 +182,7 @@ def run_proxy(args: argparse.Namespace) -> int:
             ),
             out=lambda line: print(line, file=sys.stderr, flush=True),
         )
-    except ToolError as exc:
+    except MockserverError as exc:  # a tool error or an unusable file (spec, profile)
         print(f"mockserver proxy: error: {exc}", file=sys.stderr)
         return EXIT_TOOL_ERROR
     print(log.summary())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mockserver.errors import MockserverError
 
-class ToolError(Exception):
+
+class ToolError(MockserverError):
     """A bad spec, an unreachable URL, a bad option: one readable line, never a contract failure."""

@@ -1,25 +1,26 @@
 """How a contract run drives one API: which key each operation gets, which calls chain into which,
 and where a generic check does not fit what the API documents.
 
-The data is a JSON file the flavor ships (`flavors.DEFAULT_PROFILE`). Links are added to an in-memory copy of the spec
-(OpenAPI `links`, which only tell the stateful phase how to chain calls); `openapi.json` itself is
-never changed, so what the contract means stays what the spec says.
+The data is a JSON file the default flavor ships (`settings.CONTRACT_PROFILE`). Links are added
+to an in-memory copy of the spec (OpenAPI `links`, which only tell the stateful phase how to chain
+calls); `openapi.json` itself is never changed, so what the contract means stays what the spec
+says.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockserver import flavors
+from mockserver import files
 from mockserver.contract.checks import MARKER
 from mockserver.contract.errors import ToolError
+from mockserver.settings import CONTRACT_PROFILE, PROFILE_SCHEMA
 
-DEFAULT_PROFILE = flavors.DEFAULT_PROFILE
+DEFAULT_PROFILE = CONTRACT_PROFILE
 
 
 @dataclass(frozen=True)
@@ -118,40 +119,34 @@ def _operations_by_id(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def load_profile(path: Path = DEFAULT_PROFILE) -> Profile:
-    """Read and check a profile file; a mistake is a ToolError naming the file and key."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Profile(
-            default_role=str(data["default_role"]),
-            roles={role: tuple(ops) for role, ops in data.get("roles", {}).items()},
-            token_env=dict(data.get("token_env", {})),
-            envelopes=dict(data.get("envelopes", {})),
-            links=tuple(
-                Link(
-                    source=item["from"],
-                    target=item["to"],
-                    parameters=dict(item["parameters"]),
-                    status=str(item.get("status", "200")),
-                )
-                for item in data.get("links", [])
-            ),
-            checks_off=tuple(
-                CheckOff(check=item["check"], operations=tuple(item["operations"]), why=item["why"])
-                for item in data.get("checks_off", [])
-            ),
-            more_expected=tuple(
-                MoreExpected(
-                    check=item["check"],
-                    operations=tuple(item["operations"]),
-                    statuses=tuple(str(status) for status in item["statuses"]),
-                    why=item["why"],
-                )
-                for item in data.get("more_expected", [])
-            ),
-        )
-    except OSError as exc:
-        raise ToolError(f"cannot read profile {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise ToolError(f"profile {path} is not valid JSON: {exc}") from None
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise ToolError(f"profile {path}: missing or malformed key {exc}") from None
+    """Read and check a profile file (`schemas/profile.schema.json`); a mistake is a ConfigError
+    naming the file, key path and reason."""
+    data = files.load(path, PROFILE_SCHEMA)
+    return Profile(
+        default_role=str(data["default_role"]),
+        roles={role: tuple(ops) for role, ops in data.get("roles", {}).items()},
+        token_env=dict(data.get("token_env", {})),
+        envelopes=dict(data.get("envelopes", {})),
+        links=tuple(
+            Link(
+                source=item["from"],
+                target=item["to"],
+                parameters=dict(item["parameters"]),
+                status=str(item.get("status", "200")),
+            )
+            for item in data.get("links", [])
+        ),
+        checks_off=tuple(
+            CheckOff(check=item["check"], operations=tuple(item["operations"]), why=item["why"])
+            for item in data.get("checks_off", [])
+        ),
+        more_expected=tuple(
+            MoreExpected(
+                check=item["check"],
+                operations=tuple(item["operations"]),
+                statuses=tuple(str(status) for status in item["statuses"]),
+                why=item["why"],
+            )
+            for item in data.get("more_expected", [])
+        ),
+    )

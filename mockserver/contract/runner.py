@@ -12,7 +12,7 @@ import posixpath
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -29,6 +29,7 @@ from mockserver.contract import checks as envelope_checks  # registers them with
 from mockserver.contract.allowance import Allowance, allowance_for, parse_status, widen
 from mockserver.contract.collect import collect
 from mockserver.contract.errors import ToolError
+from mockserver.contract.isolation import NAMESPACE_HEADER, Namespace, fresh_namespace
 from mockserver.contract.profile import Profile, load_profile
 from mockserver.contract.report import (
     ContractResult,
@@ -92,6 +93,12 @@ class Target:
     secrets: Mapping[str, str]  # key value -> the environment variable curl lines show instead
     allowance: Allowance = field(default_factory=Allowance)
     key_variables: Mapping[str, str] = field(default_factory=dict)  # variable -> role
+    namespace: Namespace | None = None  # the mock namespace this run made for itself
+
+    def reset_namespace(self) -> str | None:
+        """Drop the namespace the run made on a mock (None: done or nothing to do; else why not).
+        A pytest suite built on `schema` calls it when its tests are done."""
+        return None if self.namespace is None else self.namespace.reset()
 
 
 def prepare(options: ContractOptions) -> Target:
@@ -102,8 +109,12 @@ def prepare(options: ContractOptions) -> Target:
     profile = options.profile or load_profile()
     spec = _load_spec(options.spec_path)
     base_url = target_base_url(options.base_url, spec)
+    namespace = None
     if options.app is None:
         ensure_reachable(base_url, options.request_timeout)
+        namespace = fresh_namespace(base_url, options.headers, options.request_timeout)
+    if namespace is not None:  # against a mock: a world of the run's own, never the shared one
+        options = replace(options, headers={**options.headers, NAMESPACE_HEADER: namespace.name})
     selected = select_operations(spec, options.operations)
     allowance = _allowance(options, spec, base_url, accepted)
     profile = widen(profile, allowance, selected)
@@ -119,7 +130,7 @@ def prepare(options: ContractOptions) -> Target:
     }
     secrets = {token: variables[role] for role, token in options.tokens.items()}
     key_variables = {variable: role for role, variable in variables.items()}
-    return Target(schema, base_url, seed, secrets, allowance, key_variables)
+    return Target(schema, base_url, seed, secrets, allowance, key_variables, namespace)
 
 
 def _allowance(
@@ -140,16 +151,24 @@ def _allowance(
     )
 
 
-def contract_schema(options: ContractOptions) -> schemathesis.BaseSchema:
-    """The schema `mockserver contract` runs, for a project's own pytest suite: its
-    `@schema.parametrize()` tests and `as_state_machine()` apply the same checks, keys and links
+def contract_target(options: ContractOptions) -> Target:
+    """What `mockserver contract` runs, for a project's own pytest suite: `.schema`'s
+    `@schema.parametrize()` tests and `as_state_machine()` apply the same checks, keys and links;
+    against a mock they run in a namespace of their own, which `.reset_namespace()` drops
     (tests/test_contract_pytest_example.py)."""
+    return prepare(options)
+
+
+def contract_schema(options: ContractOptions) -> schemathesis.BaseSchema:
+    """`contract_target(options).schema`, for suites that need no reset (not against a mock)."""
     return prepare(options).schema
 
 
 def run(options: ContractOptions, progress: Callable[[str], None] | None = None) -> ContractResult:
     """Fuzz the target with the spec; failures are data in the result, tool problems raise."""
     target = prepare(options)
+    if progress is not None and target.namespace is not None:
+        progress(f"against a mock: namespace {target.namespace.name}, reset when the run ends")
     result = ContractResult(
         seed=target.seed,
         base_url=target.base_url,
@@ -171,6 +190,9 @@ def run(options: ContractOptions, progress: Callable[[str], None] | None = None)
                 progress(line)
     finally:
         traffic.close()
+        problem = target.reset_namespace()
+        if problem and progress is not None:
+            progress(problem)
     result.elapsed = time.monotonic() - started
     write_results(list(options.reports), result)
     return result

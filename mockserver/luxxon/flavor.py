@@ -5,7 +5,8 @@
 - the `lx_session` wallet cookie (the spec's `lx-session` scheme) counts as a credential;
 - `X-Lx-Consistency-Token` is readable by browser pages;
 - the world (`world/`), with the admin actions only it has: autopilot, the video backend, and
-  session controls (first frame, publisher disconnect/reconnect, expire, end: `world/controls.py`);
+  session controls (first frame, publisher disconnect/reconnect, expire, end: `world/controls.py`),
+  and its summary for the console (`world/summary.py`);
 - scenario world switches: `world: {video: down}` takes the world's video backend down;
 - value rules for generated bodies: WHIP/WHEP URLs, µUSDC amounts, supplier names.
 """
@@ -143,6 +144,11 @@ class LuxxonFlavor(Flavor):
     @classmethod
     def value_rules(cls) -> ValueRules | None:
         return VALUE_RULES
+
+    def world_summary(self, world: Any) -> dict[str, Any]:
+        from mockserver.luxxon.world.summary import summary
+
+        return summary(world)
 
 
 def _autopilot(world: Any, call: Call) -> dict[str, Any]:

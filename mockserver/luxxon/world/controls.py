@@ -66,7 +66,7 @@ def set_video(world: World, available: bool) -> None:
         supplier = store.workspaces[s.operator_id]
         if s.video is not None and supplier.first_frame_after is not None:
             store.timeline.schedule(now + supplier.first_frame_after, "first_frame", s.id)
-        elif s.video is None and s.dispatched and supplier.autopilot:
+        elif s.video is None and s.dispatched and supplier.autopilot:  # a start the outage ate
             store.timeline.schedule(now + supplier.autopilot.start_after, "autopilot_start", s.id)
 
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from mockserver import files
 from mockserver.errors import ConfigError
+from mockserver.settings import packaged
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "world.schema.json"
+SCHEMA_PATH = packaged("luxxon", "schemas", "world.schema.json")
 
 
 class FixtureError(ConfigError):
