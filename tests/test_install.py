@@ -172,7 +172,7 @@ def test_a_fresh_project_runs_the_example_suite_in_parallel(installed: Installed
     result = installed.run("pytest", "-n", "2", "-p", "no:cacheprovider", cwd=project)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert re.search(r"\b6 passed\b", result.stdout), result.stdout[-2000:]
+    assert re.search(r"\b7 passed\b", result.stdout), result.stdout[-2000:]
 
 
 def test_parallel_tests_on_one_shared_mock_stay_in_their_namespaces(installed: Installed) -> None:
@@ -188,7 +188,7 @@ def test_parallel_tests_on_one_shared_mock_stay_in_their_namespaces(installed: I
         )  # fmt: skip
 
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-        assert re.search(r"\b6 passed\b", result.stdout), result.stdout[-2000:]
+        assert re.search(r"\b7 passed\b", result.stdout), result.stdout[-2000:]
         assert_quickstart(origin)  # the default world's LIVE session is still LIVE
         namespaces = httpx.get(origin + "/__mock", timeout=10).json()["data"]["namespaces"]
         assert not [name for name in namespaces if name.startswith("pytest-")]

@@ -121,7 +121,8 @@ def test_a_scenario_edit_applies_and_an_invalid_one_keeps_the_last_good_version(
     scenario.write_text("name: qa\nrules: [unclosed\n")
     error = wait_for(lambda: status(client)["reloadError"], "the reload error")
     assert error["file"] == str(scenario)
-    assert error["keyPath"].startswith("line ") and "not valid YAML" in error["reason"]
+    assert error["reason"].startswith("not valid YAML") and "line 3" in error["reason"]
+    assert error["message"] == f"{scenario}: {error['keyPath'] or '(top)'}: {error['reason']}"
     assert listing() == (403, "INSUFFICIENT_SCOPE")  # the last good version still answers
 
     scenario.write_text(SCENARIO.format(status=401, example="NOT_AUTHENTICATED"))
@@ -132,7 +133,7 @@ def test_a_scenario_edit_applies_and_an_invalid_one_keeps_the_last_good_version(
     assert process.stdout is not None
     output = process.communicate(timeout=10)[0]
     assert output.count("reload failed") == 1, output  # logged once, not at every event
-    assert f"{scenario}: line " in output
+    assert error["message"] in output
 
 
 def test_a_spec_edit_adds_an_operation(
