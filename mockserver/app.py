@@ -98,7 +98,9 @@ class MockApp:
             self.carry_choices(carry)
         self._api = self._connexion()
         self._docs = docs_ui.UIDocument(
-            _swagger_ui(self._api), docs_ui.ui_document(self.spec.document, self.scenarios)
+            _swagger_ui(self._api),
+            docs_ui.ui_document(self.spec.document, self.scenarios),
+            self.spec.document,
         )
         self._app = ErrorBoundary(self._route, self.flavor, self.recorder)
         self._cors = CORSMiddleware(

@@ -73,9 +73,9 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     serve.add_argument(
         "--flavor",
-        choices=sorted(FLAVORS),
-        help="how errors, envelopes and credentials look (default: the spec's x-mock-flavor, "
-        "else generic)",
+        metavar="NAME",
+        help=f"how errors, envelopes and credentials look: {', '.join(sorted(FLAVORS))} "
+        "(default: the spec's x-mock-flavor, else generic)",
     )
     serve.add_argument("--seed", type=int, help="same seed, same generated bodies")
     serve.add_argument(
@@ -96,7 +96,10 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "what decided the answer, duration",
     )
     serve.add_argument(
-        "--log-format", choices=("text", "json"), default="text", help="access log lines as"
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="access log lines as text or as one JSON object each",
     )
     serve.add_argument(
         "--watch",

@@ -29,6 +29,7 @@ class Decision:
     fault: Fault | None
     after_commit: bool
     rule_id: str | None  # the runtime rule that matched, for the journal
+    latency_by: str | None = None  # "override" (Prefer: delay), "rule" or "scenario"
 
     @property
     def skips_world(self) -> bool:
@@ -45,6 +46,7 @@ class Decision:
             out["afterCommit"] = self.after_commit
         if waited_ms:
             out["latencyMs"] = round(waited_ms, 3)
+            out["latencyBy"] = self.latency_by
         return out or None
 
 
@@ -61,10 +63,13 @@ def decide(selection: Selection, runtime: RuntimeRule | None, scenario: Rule | N
     decided_by, responder = next(((n, r) for n, r in layers if r.responds), (None, None))
     if selection.forced:
         decided_by, responder = "override", None
+    latency_by: str | None
+    latency: Latency | None
     if selection.delay_ms is not None:
-        latency: Latency | None = fixed(selection.delay_ms)
+        latency_by, latency = "override", fixed(selection.delay_ms)
     else:
-        latency = next((r.latency for _, r in layers if r.latency is not None), None)
+        slow = next(((n, r.latency) for n, r in layers if r.latency is not None), None)
+        latency_by, latency = slow if slow is not None else (None, None)
     fault_by: str | None
     fault: Fault | None
     if selection.fault is not None:
@@ -76,7 +81,13 @@ def decide(selection: Selection, runtime: RuntimeRule | None, scenario: Rule | N
     if fault is not None and not fault.keeps_answer and not after_commit:
         decided_by = fault_by  # the call never reached whoever would have answered
     return Decision(
-        decided_by, responder, latency, fault, after_commit, runtime.id if runtime else None
+        decided_by,
+        responder,
+        latency,
+        fault,
+        after_commit,
+        runtime.id if runtime else None,
+        latency_by,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+SPEC_PATH = "/openapi.json"
 UI_SPEC_PATH = "/ui/openapi.json"
 # Swagger UI's page is /ui/; a relative URL keeps working behind a path prefix.
 TEMPLATE_ARGUMENTS = {"openapi_spec_url": "openapi.json"}
@@ -98,20 +99,27 @@ def namespace_header() -> dict[str, Any]:
 
 class UIDocument:
     """Answers `GET /ui/openapi.json` with the UI's document (its server: where the browser
-    reached this mock, below any proxy prefix); everything else goes on to Swagger UI."""
+    reached this mock, below any proxy prefix) and `GET /openapi.json` with the contract exactly
+    as the spec file has it (connexion's copy has its `$ref`s inlined and its servers blanked);
+    everything else goes on to Swagger UI."""
 
-    def __init__(self, app: ASGIApp, document: dict[str, Any]) -> None:
+    def __init__(self, app: ASGIApp, document: dict[str, Any], contract: dict[str, Any]) -> None:
         self.app = app
         self.document = document
+        self.contract = orjson.dumps(contract)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (scope["method"], scope["path"]) != ("GET", UI_SPEC_PATH):
+        wanted = (scope.get("method"), scope.get("path"))
+        if scope["type"] != "http" or wanted not in (("GET", UI_SPEC_PATH), ("GET", SPEC_PATH)):
             await self.app(scope, receive, send)
             return
-        root = str(scope.get("root_path", "")).rstrip("/")
-        body = orjson.dumps(
-            {**self.document, "servers": [{"url": root or "/", "description": THIS_MOCK}]}
-        )
+        if wanted[1] == SPEC_PATH:
+            body = self.contract
+        else:
+            root = str(scope.get("root_path", "")).rstrip("/")
+            body = orjson.dumps(
+                {**self.document, "servers": [{"url": root or "/", "description": THIS_MOCK}]}
+            )
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})

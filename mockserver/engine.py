@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from mockserver import prefer
+from mockserver import namespaces, prefer
 from mockserver.calls import Call, Reply
 from mockserver.clock import iso_now
 from mockserver.decision import NOTHING, decide
@@ -69,7 +69,15 @@ class Engine:
         ex.decided_by = "override"  # a malformed Prefer is the override's refusal
         selection = prefer.parse(call.headers, call.query)
         ex.decided_by = "scenario"  # an unknown scenario name, likewise
-        scenario = self._scenario(selection.scenario, call.namespace)
+        try:
+            scenario = self._scenario(selection.scenario, call.namespace)
+        except ApiError as error:
+            if namespaces.sticky(call.headers, call.query).get("scenario") == selection.scenario:
+                error.message += (
+                    f"; it comes from this browser's {namespaces.STICKY_COOKIE} cookie: "
+                    "clear it in the console (/__mock/) or delete the cookie"
+                )
+            raise
         d = decide(selection, self.rules.match(call), scenario.rule_for(call) if scenario else None)
         if d is not NOTHING:
             ex.delay_s = self.delays.seconds(d.latency)

@@ -81,7 +81,7 @@ class AccessLog:
         method: str,
         path: str,
         operation_id: str | None,
-        status: int,
+        status: int | None,
         decided_by: str,
         duration_ms: float,
     ) -> None:
@@ -101,7 +101,7 @@ class AccessLog:
             ).decode()
         else:
             text = (
-                f"{now} {namespace} {method} {path} {operation_id or '-'} {status} "
+                f"{now} {namespace} {method} {path} {operation_id or '-'} {status or '-'} "
                 f"{decided_by} {duration_ms:.2f}ms"
             )
         stream = self.stream or sys.stdout
@@ -142,6 +142,10 @@ class Recorder:
                 routed = operation_id is not None or not detail.startswith("route:")
                 decided_by = "validation" if routed else "route"
         assert decided_by is not None
+        status: int | None = reply.status
+        fault, marks = exchange.fault, exchange.marks or {}
+        if fault is not None and not fault.keeps_answer and not marks.get("afterCommit"):
+            status = None  # the connection broke before any answer: the client got none
         duration_ms = (time.perf_counter() - exchange.started) * 1000
         if journaled and self.journal.size:
             world = self.worlds.peek(namespace) if self.worlds is not None else None
@@ -149,7 +153,7 @@ class Recorder:
                 namespace,
                 scope["method"],
                 path,
-                reply.status,
+                status,
                 decided_by,
                 query=scope.get("query_string", b""),
                 headers=scope["headers"],
@@ -167,7 +171,7 @@ class Recorder:
                 scope["method"],
                 path,
                 operation_id,
-                reply.status,
+                status,
                 decided_by,
                 duration_ms,
             )

@@ -26,7 +26,9 @@ def name_for(document: dict[str, Any], override: str | None, source: Path | str)
     """The flavor a document asks for (or `override`), checked against the registry."""
     if override is not None:
         if override not in FLAVORS:
-            raise ConfigError("--flavor", "", f"unknown flavor {override!r}; known: {_known()}")
+            raise ConfigError(
+                "command line", "--flavor", f"unknown flavor {override!r}; known: {_known()}"
+            )
         return override
     asked = document.get(EXTENSION, "generic")
     if asked not in FLAVORS:

@@ -124,6 +124,13 @@ def test_a_bad_sticky_cookie_is_refused_not_ignored(http: httpx.Client) -> None:
     assert (answer.status_code, answer.json()["code"]) == (422, "MOCK_BAD_NAMESPACE")
 
 
+def test_a_stale_sticky_scenario_says_the_cookie_is_why(http: httpx.Client) -> None:
+    stale = {"Authorization": f"Bearer {OPERATOR_KEY}", "Cookie": "mock_sticky=scenario=gone"}
+    answer = http.get(TOKEN, headers=stale)
+    assert (answer.status_code, answer.json()["code"]) == (422, "MOCK_UNKNOWN_SCENARIO")
+    assert "mock_sticky cookie" in answer.json()["message"]
+
+
 def test_the_world_summary_offers_only_admin_calls_that_work(http: httpx.Client) -> None:
     space = {"X-Mock-Namespace": "qa-summary"}
     world = data(http.get("/__mock/world", headers=space))

@@ -82,6 +82,7 @@ def test_a_fault_after_commit_lets_the_world_apply_the_call() -> None:
         "fault": "connection-reset",
         "afterCommit": True,
         "latencyMs": 12.5,
+        "latencyBy": None,
     }
 
 

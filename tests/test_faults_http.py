@@ -139,6 +139,7 @@ def test_a_fault_before_commit_leaves_the_world_untouched(
     assert len(sessions(http, "f-before")) == before
     (entry, _) = journal(http, "f-before")[1:]  # newest first: listing, reset call, listing
     assert entry["decidedBy"] == "override" and entry["afterCommit"] is False
+    assert entry["response"]["status"] is None  # the client got no answer, not a 200
 
 
 def test_an_after_commit_reset_leaves_the_session_created(
@@ -165,6 +166,7 @@ def test_an_after_commit_reset_leaves_the_session_created(
         True,
     )
     assert entry["response"]["json"]["data"]["id"] == created[0]["id"]
+    assert entry["response"]["status"] == 200  # what the world answered, though it never arrived
 
 
 def test_prefer_after_commit_breaks_a_world_error_too(
