@@ -111,9 +111,11 @@ def replay(bundle: Any, options: ReplayOptions, out: Callable[[str], None] = pri
                 continue
             target.align_clock(entry)
             try:
-                response = http.send(request)
-            except httpx.HTTPError as exc:
+                response: httpx.Response | str = http.send(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # nobody there
                 raise ToolError(f"{request.method} {request.url}: {exc}") from None
+            except httpx.TransportError as exc:  # an answer broken off: a fault to compare too
+                response = f"no answer ({type(exc).__name__})"
             result.sent += 1
             reasons = _differences(entry, request, response, validator)
             if reasons:
@@ -186,9 +188,19 @@ def _credential(
 
 
 def _differences(
-    entry: dict[str, Any], request: httpx.Request, response: httpx.Response, validator: Validator
+    entry: dict[str, Any],
+    request: httpx.Request,
+    response: httpx.Response | str,
+    validator: Validator,
 ) -> list[str]:
+    """Status, error code, shape; a call the journal recorded without a status (a network
+    fault) is the same when it again gets no answer."""
     recorded = entry["response"]
+    if isinstance(response, str) or recorded["status"] is None:
+        got = response if isinstance(response, str) else response.status_code
+        if isinstance(response, str) and recorded["status"] is None:
+            return []
+        return [f"status: recorded {recorded['status'] or 'no answer'}, got {got}"]
     reasons = []
     if response.status_code != recorded["status"]:
         reasons.append(f"status: recorded {recorded['status']}, got {response.status_code}")

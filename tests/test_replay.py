@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 
@@ -127,3 +128,25 @@ def test_an_unreachable_server_is_a_tool_error(lx: Lx, tmp_path: Path) -> None:
     from tests.conftest import free_port
 
     assert replay(bundle, f"http://127.0.0.1:{free_port()}") == 2
+
+
+def test_a_network_fault_recorded_is_a_network_fault_replayed(
+    lx: Lx, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rule added before the first call travels in the start, so its fault happens again."""
+    rule = {"operations": ["LxWalletController_getState"], "times": 1, "fault": "connection-reset"}
+    headers = {"X-Mock-Namespace": lx.namespace}
+    assert lx.http.post("/__mock/rules", json=rule, headers=headers).status_code == 200
+    with pytest.raises(httpx.TransportError):
+        lx.http.get("/api/v1/wallet", headers={**headers, "Authorization": f"Bearer {CONSUMER}"})
+    lx.ok("GET", "/wallet")
+    bundle = bundle_of(lx, tmp_path)
+    assert [e["response"]["status"] for e in orjson.loads(bundle.read_bytes())["journal"]] == [
+        None,
+        200,
+    ]
+    assert replay(bundle, lx.server.url) == 0
+    assert "replay: 2 sent, 0 differ" in capsys.readouterr().out
+    with LiveServer(reference_app()) as server:  # answers (404: no wallet there) where it broke
+        assert replay(bundle, server.url) == 1
+    assert "status: recorded no answer, got 404" in capsys.readouterr().out
