@@ -33,6 +33,7 @@ wheel: $(STAMP)
 bench: $(STAMP)
 	bash bench/setup.sh
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/soak.py  # 10 minutes at 200 req/s: RSS must stay flat (issue 9)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

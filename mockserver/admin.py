@@ -32,7 +32,7 @@ import orjson
 from mockserver import console
 from mockserver.bundle import Bundles
 from mockserver.calls import Call, Reply
-from mockserver.clock import iso
+from mockserver.clock import LATEST, iso
 from mockserver.engine import Engine
 from mockserver.errors import ApiError, mock_refusal
 from mockserver.journal import Filter, FilterError, Journal
@@ -96,6 +96,8 @@ class Admin:
         namespace = body.get("namespace", call.namespace)
         if not isinstance(namespace, str):
             raise _bad("'namespace' must be a string ('*' for everyone)")
+        if namespace != EVERYONE:
+            checked(namespace)  # as X-Mock-Namespace: no 1 MB names, no NUL, no '/..'
         self.engine.activate(name, namespace)
         return {"namespace": namespace, "scenario": name}
 
@@ -182,6 +184,12 @@ class Admin:
                 or not 0 <= advance <= MAX_ADVANCE_S
             ):
                 raise _bad(f"'advance' must be a number of seconds from 0 to {MAX_ADVANCE_S}")
+            if clock.now() + advance > LATEST:  # checked first: a refused call changes nothing
+                raise mock_refusal(
+                    "MOCK_CLOCK_OUT_OF_RANGE",
+                    f"The clock cannot move past {iso(LATEST)}",
+                    "body.advance:range",
+                )
             if body.get("freeze"):
                 clock.freeze()
             if advance:

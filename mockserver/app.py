@@ -2,11 +2,13 @@
 
     lifespan / non-HTTP scopes          answered or refused here
     the server's own `send` kept, for network faults               faults.py
-    [CORS, only when an Origin header is present]                  starlette
+    CORS by Origin: any origin reads the API, only loopback and    middleware/browsers.py
+      --cors-origin get credentials and the admin API
     error boundary (every error leaves as the flavor writes it;    middleware/errors.py
       opens the exchange the journal and access log record)        exchange.py
       /ui, /openapi.json                Swagger UI                 connexion
-      /__mock/…                         admin API                  admin.py
+      /__mock/…                         admin guard (token, origin, JSON bodies)
+                                        then the admin API         middleware/admin_guard.py, admin.py
       everything else:
         body limit                                                 middleware/body_limit.py
         routing, remembered per (method, path)                     middleware/routing.py
@@ -32,7 +34,6 @@ from connexion.middleware.response_validation import ResponseValidationMiddlewar
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
 from mockserver import docs_ui, faults, flavors
@@ -49,11 +50,14 @@ from mockserver.exchange import AccessLog, Recorder, exchange_of
 from mockserver.flavor import Flavor
 from mockserver.journal import Journal
 from mockserver.latency import Delays
+from mockserver.middleware.admin_guard import AdminGuard
 from mockserver.middleware.body_limit import BodyLimitMiddleware, limited
+from mockserver.middleware.browsers import BrowserPolicy, OriginPolicy
 from mockserver.middleware.credentials import CredentialGuard, requirements
-from mockserver.middleware.errors import ErrorBoundary, not_found
+from mockserver.middleware.errors import ErrorBoundary, method_not_allowed, not_found
 from mockserver.middleware.routing import CachedRoutingMiddleware, operation_id
 from mockserver.middleware.validation import VALIDATOR_MAP, CachingRequestValidationMiddleware
+from mockserver.namespaces import Registry
 from mockserver.nearmiss import NearMisses
 from mockserver.redaction import Redaction
 from mockserver.rules import Rules
@@ -103,15 +107,21 @@ class MockApp:
             self.spec.document,
         )
         self._app = ErrorBoundary(self._route, self.flavor, self.recorder)
-        self._cors = CORSMiddleware(
-            self._app,
-            allow_origin_regex=".*",  # any origin, echoed so cookies work too
-            allow_credentials=True,
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=list(self.flavor.expose_headers),
-            max_age=600,
+        # Browsers, the admin door and the namespace ceiling (docs/limits.md).
+        origins = OriginPolicy(settings.cors_origins)
+        self._browsers = BrowserPolicy(
+            self._app, origins, admin_prefix=ADMIN_PREFIX, expose_headers=self.flavor.expose_headers
         )
+        self._admin_guarded = AdminGuard(self._admin, origins, settings.admin_token)
+        self.namespaces = Registry(settings.namespace_ttl, settings.max_namespaces)
+        if self.worlds is not None:
+            self.namespaces.on_forget(self.engine.reset_worlds)
+        self.namespaces.on_forget(self.journal.clear)
+        self.namespaces.on_forget(self.rules.clear)
+        self.namespaces.on_forget(lambda name: self.engine.active.pop(name, None))
+        self.namespaces.on_forget(self.admin.bundles.forget)
+        if carry is not None:  # hot reload: the same namespaces, idle since when they were
+            self.namespaces._seen = carry.namespaces._seen
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -120,21 +130,17 @@ class MockApp:
             await send({"type": "websocket.close", "code": 1008})
         elif scope["type"] != "http":
             return
-        else:
+        else:  # CORS by Origin (none: no CORS work, the common case for CI and load tests)
             faults.remember_send(scope, send)
-            await self._http(scope, receive, send)
-
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if any(name == b"origin" for name, _ in scope["headers"]):
-            await self._cors(scope, receive, send)
-        else:  # no Origin, no CORS work: the common case for CI clients and load tests
-            await self._app(scope, receive, send)
+            await self._browsers(scope, receive, send)
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
         if path.startswith(ADMIN_PREFIX):
-            await self._admin(scope, receive, send)
+            await self._admin_guarded(scope, receive, send)
         elif path == "/openapi.json" or path.startswith("/ui"):
+            if scope["method"] not in ("GET", "HEAD"):  # starlette would answer in plain text
+                raise method_not_allowed(scope["method"], path, "GET, HEAD")
             await self._docs(scope, receive, self._logged(scope, send))
         else:
             self.admin.bundles.note(scope)  # the world as it was before a namespace's journal
@@ -196,6 +202,7 @@ class MockApp:
 
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         call = await to_call(scope, limited(receive), "admin")
+        self.namespaces.touch(call.namespace)
         reply = self.admin.answer(call)
         if reply.raw is None:  # the console's files and a bundle are sent as they are
             reply = _json(reply, self.flavor.body(reply, None))
@@ -207,6 +214,7 @@ class MockApp:
             raise not_found(scope["method"], scope["path"])
         operation = self.spec.operations[op_id]
         call = await to_call(scope, receive, op_id, operation.request_schema is not None)
+        self.namespaces.touch(call.namespace)
         exchange = exchange_of(scope)
         exchange.call = call
         reply = self.engine.answer(call, operation, exchange)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from mockserver import __version__
 from mockserver.flavors import FLAVORS
@@ -107,6 +108,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="reload the spec, the files it $refs, the scenarios and the world fixture when "
         "they change, keeping every namespace's world (an invalid edit keeps the last good one)",
     )
+    _add_hardening(serve)
     serve.set_defaults(func=_serve)
 
 
@@ -140,7 +142,59 @@ def _settings(args: argparse.Namespace) -> Settings:
         journal_size=args.journal_size,
         access_log=args.access_log,
         log_format=args.log_format,
+        **_hardening(args),
     )
+
+
+# -- hardening flags (docs/limits.md) ------------------------------------------------------------
+def _add_hardening(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--admin-token",
+        help="every /__mock call must send it as X-Mock-Admin-Token (required off loopback)",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="trust this web origin too (credentials, admin API); loopback ones always are",
+    )
+    serve.add_argument(
+        "--namespace-ttl",
+        type=_non_negative(float),
+        default=3600.0,
+        metavar="SECONDS",
+        help="forget a namespace idle this long (default 3600; 0: never)",
+    )
+    serve.add_argument(
+        "--max-namespaces",
+        type=_non_negative(int),
+        default=10_000,
+        metavar="N",
+        help="namespaces alive at once; new ones beyond are refused with 503 (default 10000)",
+    )
+
+
+def _non_negative(kind: type[float] | type[int]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = -1
+        if not 0 <= value < float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number >= 0")
+        return value
+
+    return parse
+
+
+def _hardening(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "admin_token": args.admin_token,
+        "cors_origins": tuple(args.cors_origin),
+        "namespace_ttl": args.namespace_ttl,
+        "max_namespaces": args.max_namespaces,
+    }
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -6,10 +6,24 @@ import time
 from datetime import UTC, datetime
 from functools import lru_cache
 
+# The latest instant a clock may show: a year short of what ISO-8601 dates (and Python's datetime)
+# can write, so every deadline the world sets from "now" (quote, nonce, cookie, session timeouts)
+# still has a date. Moving a clock past it is refused, not a 500 on the next read.
+LATEST = datetime(9999, 1, 1, tzinfo=UTC).timestamp()
+_LAST_WRITABLE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
 
-@lru_cache(maxsize=65536)  # entities show the same few instants on every read
+
+class ClockRangeError(ValueError):
+    """A move that would take a clock past `LATEST`; the clock is unchanged."""
+
+
+@lru_cache(maxsize=8192)  # entities show the same few instants on every read; bounded: every
+# millisecond of traffic (envelope timestamps, createdAt) is a new instant, 65,536 of them were 14 MB
 def iso(ts: float) -> str:
-    """ISO-8601 in UTC with milliseconds (`2026-05-13T12:00:00.000Z`)."""
+    """ISO-8601 in UTC with milliseconds (`2026-05-13T12:00:00.000Z`); an instant beyond what the
+    format can write (a fixture's very long TTL) is written as the last one it can."""
+    if not 0 <= ts <= _LAST_WRITABLE:
+        ts = min(max(ts, 0.0), _LAST_WRITABLE)
     return (
         datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
         + f"{int(ts * 1000) % 1000:03d}Z"
@@ -55,6 +69,8 @@ class Clock:
     def advance(self, seconds: float) -> None:
         if seconds < 0:
             raise ValueError("a clock only moves forward")
+        if self.now() + seconds > LATEST:
+            raise ClockRangeError(f"a clock cannot move past {iso(LATEST)}")
         if self._frozen_at is not None:
             self._frozen_at += seconds
         else:

@@ -1,4 +1,5 @@
-"""Namespaces: each caller's own world, chosen by `X-Mock-Namespace` (or `?__namespace=`).
+"""Namespaces: each caller's own world, chosen by `X-Mock-Namespace` (or `?__namespace=`), and the
+registry that bounds how many are kept and for how long (docs/limits.md).
 
 A page that cannot send headers (an app on another localhost port, opened in the browser where
 the console runs) gets the console's sticky choice instead: the `mock_sticky` cookie,
@@ -9,11 +10,14 @@ per port, so `localhost:5173`'s requests to `localhost:4010` carry the console's
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl
 
-from mockserver.errors import mock_refusal
+from mockserver.errors import ApiError, mock_refusal
 
 NAMESPACE_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 DEFAULT = "default"
@@ -54,3 +58,74 @@ def checked(name: str) -> str:
             "namespace:invalid",
         )
     return name
+
+
+class Registry:
+    """The namespaces in use and when each was last seen: the mock's memory ceiling.
+
+    Every per-namespace store (the worlds, active scenarios, and whatever else registers with
+    `on_forget`) is dropped when its namespace has been idle for `ttl` seconds (0: never), and a
+    new namespace beyond `cap` is refused instead of grown into. The default namespace is neither
+    counted nor forgotten: it is the one a developer leaves open for hours.
+
+    Idle time is real time (monotonic), not a namespace's clock, which tests move at will.
+    Expiry is checked on every `touch`, oldest first, so it costs O(1) amortised per request.
+    """
+
+    def __init__(self, ttl: float, cap: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.cap = cap
+        self._clock = clock
+        self._seen: OrderedDict[str, float] = OrderedDict()  # oldest first
+        self._forget: list[Callable[[str], object]] = []
+
+    def on_forget(self, callback: Callable[[str], object]) -> None:
+        """Call `callback(name)` whenever a namespace is forgotten."""
+        self._forget.append(callback)
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def names(self) -> list[str]:
+        return list(self._seen)
+
+    def touch(self, name: str) -> None:
+        """Mark `name` as used now; refuse it (503) if it is new and there is no room."""
+        if name == DEFAULT:
+            return
+        now = self._clock()
+        self.expire(now)
+        if name in self._seen:
+            self._seen.move_to_end(name)
+        elif len(self._seen) >= self.cap:
+            raise self._full(now)
+        self._seen[name] = now
+
+    def expire(self, now: float | None = None) -> None:
+        if self.ttl <= 0:
+            return
+        cutoff = (self._clock() if now is None else now) - self.ttl
+        while self._seen:
+            name, seen = next(iter(self._seen.items()))
+            if seen > cutoff:
+                return
+            self.forget(name)
+
+    def forget(self, name: str) -> None:
+        self._seen.pop(name, None)
+        for callback in self._forget:
+            callback(name)
+
+    def _full(self, now: float) -> ApiError:
+        headers = {}
+        if self.ttl > 0 and self._seen:
+            oldest = next(iter(self._seen.values()))
+            headers["Retry-After"] = str(max(1, math.ceil(oldest + self.ttl - now)))
+        return ApiError(
+            503,
+            "MOCK_TOO_MANY_NAMESPACES",
+            f"The mock holds {self.cap} namespaces (--max-namespaces); reuse one, wait for idle "
+            "ones to expire (--namespace-ttl), or restart the mock with a higher limit",
+            "namespace:capacity",
+            headers=headers,
+        )

@@ -10,8 +10,10 @@ from typing import Any
 
 import uvicorn
 
+from mockserver import http_limits
 from mockserver.app import MockApp
 from mockserver.errors import ConfigError
+from mockserver.middleware.admin_guard import exposure_problem
 from mockserver.settings import Settings
 
 EXIT_USAGE = 2
@@ -20,10 +22,22 @@ EXIT_USAGE = 2
 def build(settings: Settings) -> MockApp | str:
     """The app, or one line saying which file is unusable and why (a real bug keeps its
     traceback)."""
+    problem = startup_problem(settings)
+    if problem is not None:
+        return problem
     try:
         return MockApp(settings)
     except ConfigError as exc:
         return str(exc)
+
+
+def startup_problem(settings: Settings) -> str | None:
+    """A setting that must stop start-up, in one line: an admin API open to the network, or a
+    scenarios folder that is not there (the mock would start silently without its world)."""
+    folder = settings.scenarios_dir
+    if folder is not None and not folder.is_dir():
+        return f"{folder}: (top): --scenarios must be an existing folder"
+    return exposure_problem(settings.host, settings.admin_token)
 
 
 def banner(app: MockApp, *, watch: bool = False) -> str:
@@ -88,6 +102,7 @@ def serve(settings: Settings, *, watch: bool = False) -> int:
         http="auto",
         lifespan="on" if watch else "off",
         proxy_headers=False,
+        **http_limits.uvicorn_options(),  # head size and time, keep-alive, concurrency
     )
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn handles SIGINT; this is the fallback
         uvicorn.Server(config).run()

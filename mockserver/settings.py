@@ -48,3 +48,8 @@ class Settings:
     journal_size: int = 1000  # entries kept per namespace; 0: no journal
     access_log: bool = False  # one line per request on stdout
     log_format: str = "text"  # text | json
+    # hardening (docs/limits.md): who may steer the mock, and how much memory it may grow into
+    admin_token: str | None = None  # required on every /__mock call when set
+    cors_origins: tuple[str, ...] = ()  # trusted besides loopback origins
+    namespace_ttl: float = 3600.0  # seconds idle before a namespace is forgotten; 0 = never
+    max_namespaces: int = 10_000  # namespaces alive at once; more are refused (503)

@@ -137,11 +137,14 @@ def test_malformed_admin_json_is_400(http: httpx.Client) -> None:
     assert (response.status_code, response.json()["code"]) == (400, "INVALID_INPUT")
 
 
-def test_curl_style_form_body_is_read_as_json(http: httpx.Client) -> None:
+def test_curl_style_form_body_is_refused_and_changes_nothing(http: httpx.Client) -> None:
+    """A form body needs no CORS preflight: a web page could send it. `curl --json` is the way."""
     space = {"X-Mock-Namespace": "qa-curl", "Content-Type": "application/x-www-form-urlencoded"}
+    data(http.post("/__mock/clock", json={"freeze": True}, headers={"X-Mock-Namespace": "qa-curl"}))
     before = data(http.get("/__mock/clock", headers=space))["now"]
-    moved = data(http.post("/__mock/clock", content=b'{"advance": 3600}', headers=space))
-    assert moved["now"] > before and moved["frozen"] is False
+    refused = http.post("/__mock/clock", content=b'{"advance": 3600}', headers=space)
+    assert (refused.status_code, refused.json()["code"]) == (415, "MOCK_JSON_REQUIRED")
+    assert data(http.get("/__mock/clock", headers=space))["now"] == before
 
 
 def test_advancing_a_running_clock_keeps_it_running_and_unfreezing_never_goes_back(

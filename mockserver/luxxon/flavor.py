@@ -38,7 +38,7 @@ HOME = Path(str(files(__package__)))
 
 class LuxxonFlavor(Flavor):
     name: ClassVar[str] = "luxxon"
-    expose_headers: ClassVar[tuple[str, ...]] = ("X-Lx-Consistency-Token",)
+    expose_headers: ClassVar[tuple[str, ...]] = ("X-Lx-Consistency-Token", "X-Lx-Next-Cursor")
     also_accepted_schemes: ClassVar[tuple[str, ...]] = ("lx-session",)
 
     def __init__(self, spec: Spec, generator: Generator) -> None:

@@ -9,6 +9,7 @@ and through the rule's fault, so a world error under an after-commit reset is st
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
@@ -32,6 +33,20 @@ class ErrorBoundary:
         self.app = app
         self.flavor = flavor
         self.recorder = recorder
+        self._templates: list[tuple[re.Pattern[str], str]] | None = None
+
+    def _allow(self, path: str) -> str:
+        """Every documented method of every spec path this path matches, for the 405 `Allow`."""
+        if self._templates is None:  # built on the first 405, not at start-up
+            self._templates = [
+                (
+                    re.compile("^" + re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(op.path)) + "$"),
+                    op.method,
+                )
+                for op in self.flavor.spec.operations.values()
+            ]
+        methods = {method for pattern, method in self._templates if pattern.match(path)}
+        return ", ".join(sorted(methods))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
@@ -53,6 +68,9 @@ class ErrorBoundary:
             if started:
                 raise
             error = as_api_error(exc, scope.get("method", "?"), scope.get("path", "?"))
+            allow = self._allow(scope["path"]) if error.status == 405 else ""
+            if allow:  # starlette names one route's methods; the path may have more
+                error.headers = {**(error.headers or {}), "Allow": allow}
             op_id = note.get("operation_id")
             operation = self.flavor.spec.operations.get(op_id) if op_id else None
             reply = self.flavor.error(error, operation)
@@ -70,20 +88,23 @@ def as_api_error(exc: Exception, method: str, path: str) -> ApiError:
     if isinstance(exc, ProblemException):
         return _from_problem(exc)
     if isinstance(exc, HTTPException):
-        where = f"{method} {path}"
         if exc.status_code == 405:
-            return ApiError(
-                405,
-                "METHOD_NOT_ALLOWED",
-                f"Method not allowed: {where}",
-                "route:methodNotAllowed",
-                headers=dict(exc.headers or {}),
-            )
+            return method_not_allowed(method, path, dict(exc.headers or {}).get("Allow", ""))
         if exc.status_code == 404:
             return not_found(method, path)
         return ApiError(exc.status_code, "HTTP_ERROR", str(exc.detail), "route:refused")
     log.exception("unexpected error on %s %s", method, path, exc_info=exc)
     return ApiError(500, "INTERNAL_SERVER_ERROR", "Internal server error", "mock:bug")
+
+
+def method_not_allowed(method: str, path: str, allow: str) -> ApiError:
+    return ApiError(
+        405,
+        "METHOD_NOT_ALLOWED",
+        f"Method not allowed: {method} {path}",
+        "route:methodNotAllowed",
+        headers={"Allow": allow} if allow else None,
+    )
 
 
 def not_found(method: str, path: str) -> ApiError:

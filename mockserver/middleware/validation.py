@@ -5,7 +5,6 @@ instead of on every request."""
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,7 +21,7 @@ from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver import labels
+from mockserver import jsonbody, labels
 from mockserver.errors import invalid_input
 
 _compiled: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
@@ -164,13 +163,7 @@ class OptionalBodyJSONValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         raw = b"".join([chunk async for chunk in stream])
         if not raw:
             return _MISSING
-        try:
-            body = json.loads(raw.decode(self._encoding))
-        except json.JSONDecodeError as exc:
-            where = f"line {exc.lineno}, column {exc.colno}"
-            raise invalid_input(
-                "body:invalidJson", f"Request body is not valid JSON ({where})"
-            ) from None
+        body = jsonbody.loads(raw, self._encoding)  # strict: what is kept can be written back
         scope[PARSED_BODY] = body  # the value validated is the value used: parsed once
         return body
 

@@ -6,6 +6,7 @@ Any problem stops start-up with one line: `<file>: <key.path>: <reason>`.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,12 @@ SCHEMA_PATH = packaged("luxxon", "schemas", "world.schema.json")
 
 class FixtureError(ConfigError):
     """A world fixture that cannot be used; `str()` is `<file>: <key.path>: <reason>`."""
+
+
+# The wallet-session cookie's HMAC key when the fixture sets none: random per process, so nobody
+# can forge an OWNER cookie from the source code (a fixed one, set in the fixture, makes cookies
+# survive restarts). One per process, not per namespace: a cookie is as valid as it was before.
+PROCESS_SECRET = secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,9 @@ class Rules:
     key_grace: float = 60.0
     nonce_ttl: float = 300.0
     cookie_ttl: float = 43200.0
-    cookie_secret: str = "mock-lx-session-secret"
+    keep_closed: int = 1000  # closed sessions kept per workspace (sessions.keepClosed)
+    keep_expired: float = 300.0  # an expired quote or nonce still answers "expired" this long
+    cookie_secret: str = field(default_factory=lambda: PROCESS_SECRET)  # fixture: auth.cookieSecret
     start_block: int = 66666666
     block_seconds: float = 2.0
 
@@ -64,6 +73,8 @@ _SETTING_KEYS = {
     ("auth", "nonceTtlSeconds"): "nonce_ttl",
     ("auth", "cookieTtlSeconds"): "cookie_ttl",
     ("auth", "cookieSecret"): "cookie_secret",
+    ("sessions", "keepClosed"): "keep_closed",
+    ("sessions", "keepExpiredSeconds"): "keep_expired",
     ("chain", "startBlock"): "start_block",
     ("chain", "blockSeconds"): "block_seconds",
 }

@@ -128,6 +128,8 @@ def _session(store: Store, item: dict[str, Any], now: float) -> Session:
         _open(store, s)
     elif s.started_at is not None and s.ended_at is not None:  # ENDED, or EXPIRED after LIVE
         _settled(store, s, s.ended_at, now)
+    if state not in OPEN:
+        store.session_closed(s)
     return s
 
 

@@ -60,6 +60,7 @@ def new_quote(store: Store, workspace_id: str, duration: Decimal, now: float) ->
     rate = store.rules.base_rate  # base × supply × demand × corridor; every factor is 1.0 today
     q = Quote(store.uuid(), workspace_id, rate, rate, duration, now + store.rules.quote_ttl)
     store.quotes[q.id] = q
+    store.timeline.schedule(q.expires_at + store.rules.keep_expired, "quote", q.id)
     return q
 
 
@@ -165,13 +166,13 @@ def events_page(ws: Workspace, cursor: str | None, limit: int) -> list[WalletEve
     return ws.events[start : start + limit]
 
 
-def page_limit(raw: str | None) -> int:
+def page_limit(raw: str | None, default: int = PAGE_DEFAULT, maximum: int = PAGE_MAX) -> int:
     if raw is None or raw == "":
-        return PAGE_DEFAULT
+        return default
     try:
         value = float(raw)
     except ValueError:
         value = 0
     if not value.is_integer() or value < 1:  # NaN and infinity are not integers either
         raise invalid_input("query.limit:minimum", "limit must be an integer of at least 1")
-    return int(min(value, PAGE_MAX))  # a larger page is served as the largest one
+    return int(min(value, maximum))  # a larger page is served as the largest one

@@ -16,7 +16,7 @@ from typing import Any
 
 from mockserver.calls import Reply
 from mockserver.errors import ApiError
-from mockserver.luxxon.world import auth, money, video, views
+from mockserver.luxxon.world import auth, money, paging, video, views
 from mockserver.luxxon.world.context import Ctx, field, number_in, whole
 from mockserver.luxxon.world.model import PRE_LIVE, Session, State, Video, Workspace
 from mockserver.luxxon.world.store import Store
@@ -92,9 +92,10 @@ def list_visible(ctx: Ctx) -> Reply:
     p = auth.authenticate(ctx)
     ws = auth.acting_workspace(ctx, p, ctx.call.query.get("workspaceId") or None)
     auth.require_scope(ctx, p, ws, "sessions:read")
+    ids, more = paging.newest_first(ws.sessions, ctx.call.query)
     sessions = ctx.store.sessions
-    data = [_view(ctx, sessions[sid], _side(sessions[sid], ws)) for sid in reversed(ws.sessions)]
-    return Reply(data=data)
+    data = [_view(ctx, sessions[sid], _side(sessions[sid], ws)) for sid in ids]
+    return Reply(data=data, headers=more)
 
 
 def get(ctx: Ctx) -> Reply:
@@ -285,6 +286,7 @@ def finish(store: Store, s: Session, at: float, state: State) -> None:
     s.charged = s.clean_seconds * s.rate
     _release_operator(store, s, at)
     money.open_settlement(store, s, at)
+    store.session_closed(s)
 
 
 def drop(store: Store, s: Session, at: float, state: State) -> None:
@@ -293,6 +295,7 @@ def drop(store: Store, s: Session, at: float, state: State) -> None:
     s.ended_at = at
     money.release(store, s)
     _release_operator(store, s, at)
+    store.session_closed(s)
 
 
 def _release_operator(store: Store, s: Session, at: float) -> None:

@@ -39,6 +39,9 @@ def challenge(ctx: Ctx, purpose: str) -> dict[str, Any]:
     wallet = wallet_of(ctx.body())
     nonce = Nonce(ctx.store.hex(16), wallet.lower(), purpose, ctx.now + ctx.store.rules.nonce_ttl)
     ctx.store.nonces[nonce.value] = nonce
+    ctx.store.timeline.schedule(
+        nonce.expires_at + ctx.store.rules.keep_expired, "nonce", nonce.value
+    )
     expires = iso(nonce.expires_at)
     message = f"{_MESSAGES[purpose]}\nAddress: {wallet}\nNonce: {nonce.value}\nExpires: {expires}"
     return {"nonce": nonce.value, "message": message, "expiresAt": expires}

@@ -7,9 +7,18 @@ import functools
 import hashlib
 import random
 import uuid
+from collections import deque
 
 from mockserver.luxxon.world.fixture import Rules
-from mockserver.luxxon.world.model import ApiKey, Nonce, Quote, Session, Workspace
+from mockserver.luxxon.world.model import (
+    OPEN,
+    ApiKey,
+    Nonce,
+    Quote,
+    Session,
+    SettleState,
+    Workspace,
+)
 from mockserver.luxxon.world.timeline import Timeline
 
 _TOKEN_HEAD = b"\x1a\x01\x00"  # ZedTokens are base64 protobufs; ours read "GgEA…" like the docs'
@@ -30,6 +39,7 @@ class Store:
         self.quotes: dict[str, Quote] = {}
         self.nonces: dict[str, Nonce] = {}
         self.timeline = Timeline()
+        self.closed: dict[str, deque[str]] = {}  # workspace id -> its closed sessions, oldest first
         self.video_available = rules.video_available
         self.revision = 0
 
@@ -83,6 +93,42 @@ class Store:
     def add_session(self, session: Session) -> None:
         self.sessions[session.id] = session
         self.workspaces[session.consumer_id].sessions.append(session.id)
+
+    # the memory ceiling (docs/limits.md) -------------------------------------------------------
+    def session_closed(self, s: Session) -> None:
+        """Note a session that reached ENDED, EXPIRED or CANCELLED; each side keeps its latest
+        `keep_closed`, and older ones are forgotten once their settlement (if any) is final."""
+        for ws_id in (s.consumer_id, s.operator_id):
+            if ws_id is None:
+                continue
+            closed = self.closed.setdefault(ws_id, deque())
+            closed.append(s.id)
+            while len(closed) > self.rules.keep_closed and self._forget(closed[0]):
+                closed.popleft()
+
+    def _forget(self, session_id: str) -> bool:
+        """Drop a closed session everywhere (False: not yet, its settlement is still moving)."""
+        s = self.sessions.get(session_id)
+        if s is None:
+            return True  # forgotten already, by the other side's count
+        if s.state in OPEN or (s.settlement and s.settlement.state != SettleState.CONFIRMED):
+            return False
+        del self.sessions[session_id]
+        for ws_id in (s.consumer_id, s.operator_id):
+            side = self.workspaces[ws_id].sessions if ws_id is not None else []
+            if session_id in side:
+                side.remove(session_id)
+        if s.video is not None:
+            self.inputs.pop(s.video.ref, None)
+        return True
+
+    def purge(self, kind: str, ref: str) -> None:
+        """A quote or nonce whose time is over (plus `rules.keep_expired`, so it still answers
+        "expired" for a while rather than "unknown"), dropped by the timeline."""
+        if kind == "quote":
+            self.quotes.pop(ref, None)
+        else:
+            self.nonces.pop(ref, None)
 
 
 @functools.lru_cache(maxsize=1024)  # the same few keys arrive on every request

@@ -27,7 +27,10 @@ TIMED: dict[str, TimedStep] = {
     "settle_pending": money.settle_pending,
     "settle_submitted": money.settle_submitted,
     "settle_confirmed": money.settle_confirmed,
+    "quote": lambda store, ref, at: store.purge("quote", ref),
+    "nonce": lambda store, ref, at: store.purge("nonce", ref),
 }
+_ABOUT_SESSIONS = frozenset(TIMED) - {"quote", "nonce"}
 
 
 class World:
@@ -55,7 +58,8 @@ class World:
         timeline = self.store.timeline
         due = timeline.pop_due(now)
         while due is not None:
-            TIMED[due.kind](self.store, due.ref, due.at)
+            if due.kind not in _ABOUT_SESSIONS or due.ref in self.store.sessions:  # not forgotten
+                TIMED[due.kind](self.store, due.ref, due.at)
             due = timeline.pop_due(now)
         return now
 

@@ -1,0 +1,89 @@
+"""What one connection may cost: uvicorn's knobs, and the bound its httptools parser lacks.
+
+uvicorn's h11 parser bounds a request's head (`h11_max_incomplete_event_size`); its httptools
+parser (the fast one, chosen by default) bounds nothing: 20 connections each trickling a 10 MB
+header held 224 MB, and a connection that never finishes its head is never timed out (uvicorn's
+keep-alive timer only runs between requests). `BoundedHttpTools` adds both bounds to it; a head
+over `MAX_HEAD_BYTES` is answered as uvicorn answers any unparseable request (400, plain text, the
+connection closed) and a head not complete within `HEAD_TIMEOUT_S` closes the connection.
+
+This subclasses uvicorn's protocol (uvicorn takes a protocol class for `http=`; httptools is a
+dependency, so it is always there): its callbacks
+`on_message_begin`, `on_url`, `on_header` and `on_headers_complete` are the parser's own API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+MAX_HEAD_BYTES = 64 * 1024  # request line + headers; browsers send < 16 KiB, nginx allows 32 KiB
+HEAD_TIMEOUT_S = 10.0  # from a connection's (or request's) first byte to the end of its head
+KEEP_ALIVE_S = 5  # idle time between requests on one connection (uvicorn's default)
+MAX_CONCURRENCY = 256  # connections + requests in flight; beyond it uvicorn answers 503
+
+
+class HeadTooLarge(Exception):
+    """Raised inside a parser callback: httptools turns it into a parser error, which uvicorn
+    answers with its 400 and a closed connection."""
+
+
+class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
+    _head_bytes = 0
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._head_bytes = 0
+        self._arm()
+
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def _count(self, n: int) -> None:
+        self._head_bytes += n
+        if self._head_bytes > MAX_HEAD_BYTES:
+            raise HeadTooLarge(f"request head over {MAX_HEAD_BYTES} bytes")
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_timer = self.loop.call_later(HEAD_TIMEOUT_S, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _too_slow(self) -> None:
+        self._head_timer = None
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """Every limit uvicorn takes, for `uvicorn.Config` (docs/limits.md lists them)."""
+    return {
+        "http": BoundedHttpTools,
+        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
+        "timeout_keep_alive": KEEP_ALIVE_S,
+        "limit_concurrency": MAX_CONCURRENCY,
+    }

@@ -1,0 +1,146 @@
+"""The memory ceiling inside a world, and per connection (issue 9; docs/limits.md): closed
+sessions kept per workspace, expired quotes and nonces forgotten, GET /sessions in pages, and a
+request head that cannot grow without bound."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from mockserver import http_limits
+from mockserver.luxxon.world.paging import NEXT_CURSOR
+from tests.conftest import free_port
+from tests.world_client import BOGOTA, CONSUMER_WS, OWNER_WALLET, Lx, lx_fixture
+
+__all__ = ["lx_fixture"]
+RESET = b"<connection reset>"
+
+
+def keep_closed(lx: Lx, n: int) -> None:
+    """This namespace's world again, from the fixture with `sessions.keepClosed: n`."""
+    worlds = lx.server.app.worlds
+    fixture = worlds.fixture
+    worlds.fixture = dataclasses.replace(
+        fixture, rules=dataclasses.replace(fixture.rules, keep_closed=n)
+    )
+    try:
+        worlds.reset(lx.namespace)
+        lx.freeze()
+    finally:
+        worlds.fixture = fixture
+
+
+def test_each_workspace_keeps_its_latest_closed_sessions(lx: Lx) -> None:
+    keep_closed(lx, 3)
+    cancelled = []
+    for _ in range(6):
+        sid = lx.create(maxDurationSeconds=60)["id"]
+        lx.ok("DELETE", f"/sessions/{sid}")
+        cancelled.append(sid)
+    listed = lx.ok("GET", "/sessions")
+    closed = [s["id"] for s in listed if s["state"] in ("ENDED", "EXPIRED", "CANCELLED")]
+    assert closed == cancelled[:2:-1]  # the latest three, newest first
+    assert cancelled[0] not in lx.world.store.sessions
+    lx.fails(404, "SESSION_NOT_FOUND", "GET", f"/sessions/{cancelled[0]}")
+    assert lx.session(cancelled[-1])["state"] == "CANCELLED"
+
+
+def test_expired_quotes_and_nonces_are_forgotten_as_the_clock_passes(lx: Lx) -> None:
+    lx.freeze()
+    store = lx.world.store
+    quote = lx.ok("GET", "/pricing/quote", params={**BOGOTA, "durationSeconds": 60})
+    lx.ok("POST", "/auth/wallet/challenge", None, json={"walletAddress": OWNER_WALLET})
+    assert quote["quoteId"] in store.quotes and len(store.nonces) == 1
+    rules = store.rules
+    lx.advance(rules.quote_ttl + 1)
+    expired = lx.fails(409, "QUOTE_EXPIRED", "POST", "/sessions",
+                       json={**BOGOTA, "maxDurationSeconds": 60, "quoteId": quote["quoteId"]})  # fmt: skip
+    assert expired["detail"] == "quote:expired"  # still known for a while
+    lx.advance(max(rules.quote_ttl, rules.nonce_ttl) + rules.keep_expired)
+    lx.ok("GET", "/wallet")  # any call lets the world catch up with its clock
+    assert not store.quotes and not store.nonces
+
+
+def test_get_sessions_pages_newest_first_with_a_next_cursor(lx: Lx) -> None:
+    lx.freeze()
+    everything = [s["id"] for s in lx.ok("GET", "/sessions")]
+    for _ in range(3):
+        lx.create(maxDurationSeconds=60)
+    everything = [s["id"] for s in lx.ok("GET", "/sessions", params={"limit": 500})]
+    pages: list[list[str]] = []
+    params: dict[str, Any] = {"limit": 2}
+    while True:
+        response = lx.call("GET", "/sessions", params=params)
+        assert response.status_code == 200
+        pages.append([s["id"] for s in response.json()["data"]])
+        if NEXT_CURSOR.lower() not in response.headers:
+            break
+        assert response.headers[NEXT_CURSOR] == pages[-1][-1]
+        params = {"limit": 2, "cursor": response.headers[NEXT_CURSOR]}
+    assert [sid for page in pages for sid in page] == everything
+    assert all(len(page) == 2 for page in pages[:-1])
+    lx.fails(400, "INVALID_INPUT", "GET", "/sessions", params={"cursor": "nope"})
+    lx.fails(400, "INVALID_INPUT", "GET", "/sessions", params={"limit": 0})
+    assert len(lx.ok("GET", "/sessions", params={"limit": 10**9})) == len(everything)
+
+
+@pytest.fixture
+def bounded_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """A bare app behind uvicorn with the mock's HTTP limits (head timeout shortened)."""
+    monkeypatch.setattr(http_limits, "HEAD_TIMEOUT_S", 0.5)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical",
+                            lifespan="off", **http_limits.uvicorn_options())  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    yield port
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _exchange(port: int, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        with contextlib.suppress(OSError):  # closed on us mid-send: what we read says why
+            sock.sendall(data)
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+                if b"ok" in answer:
+                    break
+        except ConnectionResetError:  # closed with our bytes unread: a refusal too
+            return answer or RESET
+        return answer
+
+
+def test_a_request_head_over_the_limit_is_refused_and_closed(bounded_server: int) -> None:
+    fine = b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 1000 + b"\r\n\r\n"
+    assert _exchange(bounded_server, fine).startswith(b"HTTP/1.1 200")
+    huge = b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * (2 * http_limits.MAX_HEAD_BYTES)
+    long_url = b"GET /" + b"u" * (2 * http_limits.MAX_HEAD_BYTES) + b" HTTP/1.1\r\n\r\n"
+    for head in (huge + b"\r\n\r\n", long_url):
+        answer = _exchange(bounded_server, head)
+        assert answer.startswith(b"HTTP/1.1 400") or answer == RESET, answer[:100]
+
+
+def test_an_unfinished_request_head_is_closed(bounded_server: int) -> None:
+    # never finished: the server closes the connection (recv returns b"" instead of hanging)
+    assert _exchange(bounded_server, b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ") == b""
+    assert _exchange(bounded_server, b"") == b""  # a connection that sends nothing at all
+    assert CONSUMER_WS  # the world tests' ids stay importable from here

@@ -1,0 +1,93 @@
+"""The namespace registry (issue 9): idle namespaces are forgotten with everything kept for them,
+and new ones beyond the cap are refused instead of grown into."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mockserver.app import create_app
+from mockserver.errors import ApiError
+from mockserver.namespaces import DEFAULT, Registry
+from mockserver.settings import Settings
+from tests.conftest import LiveServer
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_idle_namespaces_are_forgotten_oldest_first_with_their_stores() -> None:
+    clock = FakeTime()
+    forgotten: list[str] = []
+    registry = Registry(ttl=60, cap=10, clock=clock)
+    registry.on_forget(forgotten.append)
+    registry.touch("a")
+    clock.now += 30
+    registry.touch("b")
+    clock.now += 31  # a idle 61 s, b 31 s
+    registry.touch("b")
+    assert forgotten == ["a"] and registry.names() == ["b"]
+    clock.now += 59
+    registry.touch("c")
+    assert forgotten == ["a"]  # b was seen 59 s ago: kept
+    clock.now += 1000
+    registry.expire()
+    assert forgotten == ["a", "b", "c"] and len(registry) == 0
+
+
+def test_a_ttl_of_zero_never_forgets_and_default_is_never_counted() -> None:
+    clock = FakeTime()
+    registry = Registry(ttl=0, cap=1, clock=clock)
+    registry.touch("only")
+    clock.now += 10**9
+    registry.touch(DEFAULT)  # the default namespace is free and eternal
+    registry.touch("only")
+    assert registry.names() == ["only"]
+    with pytest.raises(ApiError) as refused:
+        registry.touch("second")
+    assert refused.value.status == 503 and "Retry-After" not in (refused.value.headers or {})
+
+
+def test_a_full_registry_says_when_room_frees_up() -> None:
+    clock = FakeTime()
+    registry = Registry(ttl=100, cap=2, clock=clock)
+    registry.touch("a")
+    clock.now += 40
+    registry.touch("b")
+    with pytest.raises(ApiError) as refused:
+        registry.touch("c")
+    error = refused.value
+    assert (error.status, error.code) == (503, "MOCK_TOO_MANY_NAMESPACES")
+    assert error.headers == {"Retry-After": "60"}
+    clock.now += 61
+    registry.touch("c")  # a expired: room again
+    assert registry.names() == ["b", "c"]
+
+
+def test_the_served_mock_refuses_namespaces_beyond_the_cap_and_drops_expired_worlds() -> None:
+    app = create_app(Settings(seed=2, max_namespaces=2, namespace_ttl=3600))
+    key = {"Authorization": "Bearer lxxn_test_8c3a5b_consumerdemo"}
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=10) as http:
+        for name in ("n1", "n2"):
+            assert http.get("/api/v1/wallet", headers={**key, "X-Mock-Namespace": name}).is_success
+        refused = http.get("/api/v1/wallet", headers={**key, "X-Mock-Namespace": "n3"})
+        body = refused.json()
+        assert (refused.status_code, body["code"]) == (503, "MOCK_TOO_MANY_NAMESPACES")
+        assert body["statusCode"] == 503 and int(refused.headers["retry-after"]) > 0
+        admin = http.post("/__mock/reset", headers={"X-Mock-Namespace": "n4"})
+        assert admin.status_code == 503  # the admin API counts too
+        assert http.get("/api/v1/wallet", headers=key).is_success  # default: always room
+        assert http.get("/api/v1/wallet", headers={**key, "X-Mock-Namespace": "n1"}).is_success
+        assert app.worlds is not None and set(app.worlds.namespaces()) >= {"n1", "n2"}
+        http.put(
+            "/__mock/scenario", json={"name": "video-outage"}, headers={"X-Mock-Namespace": "n2"}
+        )
+        assert "n2" in app.engine.active
+        app.namespaces.forget("n2")  # as expiry does
+        assert "n2" not in app.worlds.namespaces() and "n2" not in app.engine.active
+        assert http.get("/api/v1/wallet", headers={**key, "X-Mock-Namespace": "n3"}).is_success
