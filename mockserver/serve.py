@@ -99,7 +99,6 @@ def serve(settings: Settings, *, watch: bool = False) -> int:
         access_log=False,  # the mock's own access log (--access-log) knows more
         log_level="warning",
         loop="auto",
-        http="auto",
         lifespan="on" if watch else "off",
         proxy_headers=False,
         **http_limits.uvicorn_options(),  # head size and time, keep-alive, concurrency

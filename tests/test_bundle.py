@@ -137,6 +137,7 @@ def test_a_bad_bundle_is_refused_and_changes_nothing(lx: Lx) -> None:
         [],
         {**bundle, "activeScenario": "no-such"},
         {**bundle, "world": {"version": 1}},
+        {**bundle, "world": {**bundle["world"], "clock": {"now": 1e300, "frozen": True}}},
     ):
         answer = admin(lx, "PUT", "/bundle", json=bad)
         assert answer.status_code == 422, answer.text

@@ -19,7 +19,7 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-from mockserver.clock import Clock
+from mockserver.clock import LATEST, Clock, iso
 from mockserver.luxxon.world import controls, model
 from mockserver.luxxon.world.fixture import Rules
 from mockserver.luxxon.world.store import Store
@@ -81,7 +81,10 @@ def load(data: Any) -> World:
         store.timeline = _timeline(data["timeline"])
         if data.get("videoDropped"):
             controls._dropped[store] = {str(ref) for ref in data["videoDropped"]}
-        clock = Clock(frozen_at=float(data["clock"]["now"]))
+        now = float(data["clock"]["now"])
+        if not 0 <= now <= LATEST:  # NaN too: a clock the world's deadlines could not be dated by
+            raise ValueError(f"clock.now {now} is outside 1970 to {iso(LATEST)}")
+        clock = Clock(frozen_at=now)
         if not data["clock"]["frozen"]:
             clock.unfreeze()
     except (KeyError, TypeError, ValueError, IndexError) as exc:
