@@ -30,7 +30,9 @@ from tests.conftest import LIVE_SESSION, OPERATOR_KEY, free_port
 pytestmark = pytest.mark.install
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = (ROOT / "examples" / "pytest" / "test_luxxon_mock.py").read_text().count("\ndef test_")
+_EXAMPLE = (ROOT / "examples" / "pytest" / "test_luxxon_mock.py").read_text()
+# one test per function, and one more per two-case parametrize (the example's only kind)
+EXAMPLES = _EXAMPLE.count("\ndef test_") + _EXAMPLE.count("@pytest.mark.parametrize(")
 EXAMPLE = ROOT / "examples" / "pytest" / "test_luxxon_mock.py"
 NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
