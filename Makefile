@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: $(STAMP)
-	$(BIN)/mockserver serve --host $(HOST) --port $(PORT)
+	$(BIN)/mockserver serve --host $(HOST) --port $(PORT) --watch
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

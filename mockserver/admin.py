@@ -1,7 +1,8 @@
 """`/__mock/…`: switch scenarios, reset worlds and move their clocks while the mock runs, for the
 QA engineer and the frontend developer who cannot restart it or set headers.
 
-    GET  /__mock                  what is loaded and active (a browser gets the web console)
+    GET  /__mock                  what is loaded and active (a browser gets the web console;
+                                  `reloadError`: the edit --watch could not load, null when fine)
     GET  /__mock/world            the namespace's world as the flavor summarizes it
     PUT  /__mock/scenario         {"name": "video-outage" | null}        scenario on/off
     POST /__mock/reset            the namespace starts over: its world (from the fixture), its
@@ -13,6 +14,7 @@ QA engineer and the frontend developer who cannot restart it or set headers.
     POST /__mock/requests/count   the same filters in the body -> {"count": N} (verification)
     DELETE /__mock/requests       forget the journal
     POST /__mock/rules            a runtime rule -> its id; GET lists them; DELETE …/{id}, DELETE all
+    GET  /__mock/bundle           the namespace as one JSON document; PUT loads one (bundle.py)
     …                             a flavor's own actions on the namespace's world
 
 Every call acts on the namespace of its `X-Mock-Namespace` header (`?__namespace=`), or on the
@@ -25,7 +27,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from mockserver import console
+from mockserver.bundle import Bundles
 from mockserver.calls import Call, Reply
 from mockserver.clock import LATEST, iso
 from mockserver.engine import Engine
@@ -44,6 +49,8 @@ class Admin:
     def __init__(self, engine: Engine, journal: Journal | None = None) -> None:
         self.engine = engine
         self.journal = journal or Journal(0)
+        self.bundles = Bundles(engine, self.journal)
+        self.reload_error: dict[str, str] | None = None  # set by reload.py
         self.actions: dict[tuple[str, str], Action] = dict(ACTIONS)
         for (method, path), world_action in engine.flavor.admin_actions.items():
             self.actions[(method, PREFIX + path)] = _on_world(world_action)
@@ -78,6 +85,7 @@ class Admin:
             "namespaces": engine.worlds.namespaces() if engine.worlds is not None else [],
             "journalSize": self.journal.size,
             "rules": len(engine.rules.listing()),
+            "reloadError": self.reload_error,
         }
 
     def scenario(self, call: Call) -> dict[str, Any]:
@@ -99,6 +107,7 @@ class Admin:
             self.engine.reset_worlds(namespace)
         rules = self.engine.rules.clear(None if namespace == EVERYONE else namespace)
         entries = self.journal.clear(namespace)
+        self.bundles.forget(namespace)
         return {
             "namespace": namespace,
             "reset": True,
@@ -135,6 +144,7 @@ class Admin:
 
     def forget_requests(self, call: Call) -> dict[str, Any]:
         namespace = _namespace(_object(call, allowed={"namespace"}), call)
+        self.bundles.forget(namespace)
         return {"namespace": namespace, "deleted": self.journal.clear(namespace)}
 
     # -- runtime rules ---------------------------------------------------------------------------
@@ -188,6 +198,14 @@ class Admin:
                 clock.unfreeze()
         return {"namespace": call.namespace, "now": iso(clock.now()), "frozen": clock.frozen}
 
+    def bundle(self, call: Call) -> Any:
+        if call.method == "GET":  # the document itself, no envelope: a file to keep and load
+            return Reply(raw=orjson.dumps(self.bundles.export(call.namespace)))
+        at = call.query.get("at", "end")
+        if at not in ("end", "start"):
+            raise _bad("'at' is 'end' (the bundle's world as exported) or 'start'")
+        return self.bundles.load(call.namespace, call.body, at)
+
     def world(self, call: Call) -> dict[str, Any]:
         """What the console shows of the namespace's world, in the flavor's words."""
         world = self._worlds().get(call.namespace)
@@ -223,6 +241,8 @@ ACTIONS: dict[tuple[str, str], Action] = {
     ("DELETE", f"{PREFIX}/rules"): Admin.delete_rules,
     ("GET", f"{PREFIX}/clock"): Admin.clock,
     ("POST", f"{PREFIX}/clock"): Admin.clock,
+    ("GET", f"{PREFIX}/bundle"): Admin.bundle,
+    ("PUT", f"{PREFIX}/bundle"): Admin.bundle,
     ("GET", f"{PREFIX}/world"): Admin.world,
     ("GET", f"{PREFIX}/console.js"): Admin.console_file,
     ("GET", f"{PREFIX}/console.css"): Admin.console_file,

@@ -68,7 +68,9 @@ from mockserver.settings import Settings
 class MockApp:
     """The mock as an ASGI app, with its parts reachable for tests and the CLI."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, carry: MockApp | None = None) -> None:
+        """`carry`: the running app a hot reload replaces (reload.py); what it has learnt since
+        it started (worlds, journal, rules, active scenarios, bundle starts) lives on here."""
         self.settings = settings
         self.spec = spec_files.load(settings.spec_path)
         self.flavor = flavors.build(self.spec, settings.flavor, settings.seed)
@@ -88,12 +90,16 @@ class MockApp:
         )
         self.rules = Rules(self.spec)
         self.delays = Delays(settings.seed)
+        if carry is not None:
+            self._carry_parts(carry)
         access = AccessLog(settings.log_format) if settings.access_log else None
         self.recorder = Recorder(self.journal, self.worlds, access)
         self.engine = Engine(
             self.flavor, self.scenarios, settings.scenario, self.worlds, self.rules, self.delays
         )
         self.admin = Admin(self.engine, self.journal)
+        if carry is not None:
+            self.carry_choices(carry)
         self._api = self._connexion()
         self._docs = docs_ui.UIDocument(
             _swagger_ui(self._api),
@@ -113,6 +119,9 @@ class MockApp:
         self.namespaces.on_forget(self.journal.clear)
         self.namespaces.on_forget(self.rules.clear)
         self.namespaces.on_forget(lambda name: self.engine.active.pop(name, None))
+        self.namespaces.on_forget(self.admin.bundles.forget)
+        if carry is not None:  # hot reload: the same namespaces, idle since when they were
+            self.namespaces._seen = carry.namespaces._seen
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -134,7 +143,30 @@ class MockApp:
                 raise method_not_allowed(scope["method"], path, "GET, HEAD")
             await self._docs(scope, receive, self._logged(scope, send))
         else:
+            self.admin.bundles.note(scope)  # the world as it was before a namespace's journal
             await self._api(scope, receive, send)
+
+    def _carry_parts(self, old: MockApp) -> None:
+        """The same worlds, journal, rules and latency draws, seen through the new spec."""
+        self.worlds = self.flavor.carry_worlds(old.worlds, self.worlds)
+        old.journal.redaction, old.journal.near_misses = (
+            self.journal.redaction,
+            self.journal.near_misses,
+        )
+        self.journal = old.journal
+        old.rules.spec = self.spec
+        self.rules, self.delays = old.rules, old.delays
+
+    def carry_choices(self, old: MockApp) -> None:
+        """Active scenarios by name (a scenario the edit removed is switched off)."""
+        self.engine.active = {
+            namespace: self.scenarios[scenario.name]
+            for namespace, scenario in dict(old.engine.active).items()
+            if scenario.name in self.scenarios
+        }
+        # A switched world is switched again (or back) at its next call: the objects differ.
+        self.engine._switched.update(old.engine._switched)
+        self.admin.bundles.starts = old.admin.bundles.starts
 
     def _connexion(self) -> ConnexionMiddleware:
         stack: list[Any] = [
@@ -172,7 +204,7 @@ class MockApp:
         call = await to_call(scope, limited(receive), "admin")
         self.namespaces.touch(call.namespace)
         reply = self.admin.answer(call)
-        if reply.raw is None:  # the console's own files are sent as they are
+        if reply.raw is None:  # the console's files and a bundle are sent as they are
             reply = _json(reply, self.flavor.body(reply, None))
         await deliver(scope, send, reply, self.recorder)
 

@@ -32,6 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     _add_serve(commands)
     _add_scenarios(commands)
+    _add_replay(commands)
     _add_init(commands)
     # The contract commands pull in schemathesis and hypothesis (≈0.3 s and ≈30 MB): a plain
     # `serve` does without them.
@@ -100,6 +101,12 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         choices=("text", "json"),
         default="text",
         help="access log lines as text or as one JSON object each",
+    )
+    serve.add_argument(
+        "--watch",
+        action="store_true",
+        help="reload the spec, the files it $refs, the scenarios and the world fixture when "
+        "they change, keeping every namespace's world (an invalid edit keeps the last good one)",
     )
     _add_hardening(serve)
     serve.set_defaults(func=_serve)
@@ -193,7 +200,48 @@ def _hardening(args: argparse.Namespace) -> dict[str, Any]:
 def _serve(args: argparse.Namespace) -> int:
     from mockserver.serve import serve
 
-    return serve(_settings(args))
+    return serve(_settings(args), watch=args.watch)
+
+
+def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    replay = commands.add_parser(
+        "replay",
+        help="re-send a bug-report bundle's journal to a server and report what answers differ",
+        description="Re-send the journal of a bundle (GET /__mock/bundle) in order; report each "
+        "answer that differs in status, error code or shape, with a curl for it. Exit 0: all "
+        "the same, 1: differences, 2: tool error.",
+    )
+    replay.add_argument("bundle", type=Path, help="the bundle file (JSON)")
+    replay.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:4010")
+    replay.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="OpenAPI 3.0 document")
+    replay.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        metavar="[ROLE=]KEY",
+        help="the keys the journal cut (as `contract` takes them; default: the profile's "
+        "environment variables)",
+    )
+    replay.add_argument(
+        "--header", action="append", default=[], metavar="'NAME: VALUE'", help="add to every call"
+    )
+    replay.add_argument("--namespace", help="against the mock: replay in this namespace")
+    replay.add_argument(
+        "--no-load",
+        dest="load",
+        action="store_false",
+        help="against the mock: do not load the bundle's start into the namespace first",
+    )
+    replay.set_defaults(func=_replay)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    try:
+        from mockserver.replay import run_replay
+    except ImportError as exc:
+        print(_missing_extra("replay", exc), file=sys.stderr)
+        return EXIT_USAGE
+    return run_replay(args)
 
 
 def _add_scenarios(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -141,6 +141,19 @@ class Flavor:
         """Put `world` in the state a scenario's `world:` asks for (an empty mapping: back to
         normal); called before the world answers a call whose active scenario changed."""
 
+    def carry_worlds(self, old: Worlds | None, new: Worlds | None) -> Worlds | None:
+        """Hot reload: `new` (from the edited fixture) with every namespace's world of `old`
+        kept; the generic flavor has no world."""
+        return new
+
+    # -- bundles (bundle.py) ---------------------------------------------------------------------
+    def snapshot(self, world: World) -> Any:
+        """One namespace's world as plain JSON, clock included; None: nothing to carry."""
+        return None
+
+    def restore(self, worlds: Worlds, namespace: str, data: Any) -> None:
+        """Make `data` (a `snapshot`) the world of `namespace`, replacing the one it had."""
+
     @classmethod
     def value_rules(cls) -> ValueRules | None:
         """Extra name → value rules for generated values (e.g. amounts in the API's unit)."""

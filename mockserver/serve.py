@@ -6,6 +6,7 @@ import contextlib
 import gc
 import socket
 import sys
+from typing import Any
 
 import uvicorn
 
@@ -39,7 +40,7 @@ def startup_problem(settings: Settings) -> str | None:
     return exposure_problem(settings.host, settings.admin_token)
 
 
-def banner(app: MockApp) -> str:
+def banner(app: MockApp, *, watch: bool = False) -> str:
     s = app.settings
     base = f"http://{s.host}:{s.port}"
     world = f"world '{s.world}'" if app.worlds is not None else "no world (stateless)"
@@ -59,11 +60,15 @@ def banner(app: MockApp) -> str:
         lines.append(f"  active    scenario '{s.scenario}' applies to every request")
     if s.seed is not None:
         lines.append(f"  seed      {s.seed}")
+    if watch:
+        lines.append(
+            "  watching  the spec, its $refs, the scenarios and the world fixture (--watch)"
+        )
     lines.append("  Ctrl-C stops it.")
     return "\n".join(lines)
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, *, watch: bool = False) -> int:
     app = build(settings)
     if isinstance(app, str):
         print(f"mockserver: {app}", file=sys.stderr)
@@ -77,19 +82,24 @@ def serve(settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    print(banner(app), flush=True)
+    print(banner(app, watch=watch), flush=True)
+    served: Any = app
+    if watch:  # the reloader starts its watcher from uvicorn's lifespan
+        from mockserver.reload import Reloader
+
+        served = Reloader(app)
     # Everything built so far lives as long as the process: keep it out of the collector's
     # scans, so a full collection under load does not walk the whole spec (a p99 spike).
     gc.collect()
     gc.freeze()
     config = uvicorn.Config(
-        app,
+        served,
         host=settings.host,
         port=settings.port,
         access_log=False,  # the mock's own access log (--access-log) knows more
         log_level="warning",
         loop="auto",
-        lifespan="off",
+        lifespan="on" if watch else "off",
         proxy_headers=False,
         **http_limits.uvicorn_options(),  # head size and time, keep-alive, concurrency
     )

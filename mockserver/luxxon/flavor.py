@@ -114,6 +114,23 @@ class LuxxonFlavor(Flavor):
             raise FixtureError(fixture, "--world", f"no such world; known: {', '.join(known)}")
         return LuxxonWorlds(self.spec, fixture, seed=settings.seed)
 
+    def carry_worlds(self, old: Worlds | None, new: Worlds | None) -> Worlds | None:
+        from mockserver.luxxon.world import Worlds as LuxxonWorlds
+
+        if isinstance(old, LuxxonWorlds) and isinstance(new, LuxxonWorlds):
+            new.adopt(old)
+        return new
+
+    def snapshot(self, world: World) -> Any:
+        from mockserver.luxxon.world import snapshot
+
+        return snapshot.dump(world)  # type: ignore[arg-type]
+
+    def restore(self, worlds: Worlds, namespace: str, data: Any) -> None:
+        from mockserver.luxxon.world import snapshot
+
+        worlds.put(namespace, snapshot.load(data))  # type: ignore[attr-defined]
+
     def world_switch_error(self, switches: Mapping[str, Any]) -> str | None:
         from mockserver.luxxon.world import controls
 

@@ -107,3 +107,11 @@ class Worlds:
 
     def peek(self, namespace: str) -> World | None:
         return self._worlds.get(namespace)
+
+    def put(self, namespace: str, world: World) -> None:
+        """Make `world` the namespace's (a bundle loaded: snapshot.py)."""
+        self._worlds[namespace] = world
+
+    def adopt(self, old: Worlds) -> None:
+        """Hot reload: keep every namespace's world of `old`; new ones start from this fixture."""
+        self._worlds = old._worlds
