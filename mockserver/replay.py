@@ -12,7 +12,7 @@ A difference is a status, an error `code` (the body's top-level `code`), or a sh
 is not valid against the spec's operation (openapi-core, as `mockserver proxy` checks). Bodies
 are not compared value by value: timestamps and generated values differ from run to run.
 
-Credentials are cut in the journal (`Bearer lxxn_tes…`): a cut key is replaced by the --token (or
+Credentials are cut in the journal (`Bearer abcd1234…`): a cut key is replaced by the --token (or
 the profile's environment variable) that starts the same way, else the operation's role's key; a
 cut cookie or API-key header is dropped unless --header gives it. A call recorded without a
 credential is sent without one.
