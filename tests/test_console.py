@@ -13,6 +13,7 @@ shows what requests carried as text only, and works without a world. Any script 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -354,6 +355,28 @@ def test_a_session_control_pushes_a_session_live_and_reset_undoes_it(
     console.click("#reset")  # the namespace starts again from the fixture
     expect(live).to_have_text("LIVE 1")
     expect(row.locator("td").nth(1)).to_have_text("ASSIGNED")
+
+
+def test_a_bundle_exported_in_the_console_imports_into_another_namespace(
+    context: Any, server: LiveServer, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    console = open_console(context, server, "qa-export")
+    row = console.locator('[data-table="Sessions"] tr', has_text=ASSIGNED_SESSION[:8])
+    row.get_by_role("button", name="First frame now").click()
+    expect(row.locator("td").nth(1)).to_have_text("LIVE")
+    with console.expect_download() as download:
+        console.click("#bundle-export")
+    saved = tmp_path / "bundle.json"
+    download.value.save_as(saved)
+    assert json.loads(saved.read_text())["namespace"] == "qa-export"
+
+    other = open_console(context, server, "qa-import")
+    other_row = other.locator('[data-table="Sessions"] tr', has_text=ASSIGNED_SESSION[:8])
+    expect(other_row.locator("td").nth(1)).to_have_text("ASSIGNED")
+    other.set_input_files("#bundle-import", str(saved))
+    expect(other_row.locator("td").nth(1)).to_have_text("LIVE")
 
 
 def test_the_console_asks_for_the_admin_token_when_the_api_wants_one(

@@ -94,6 +94,36 @@ async function act(label, method, path, body, namespace) {
   await tick();
 }
 
+// Bug-report bundles: the namespace as one JSON file (GET answers the bare document), and back.
+async function exportBundle() {
+  try {
+    const bundle = await admin("GET", "/bundle");
+    const blob = new Blob([JSON.stringify(bundle, null, 2)], { type: "application/json" });
+    const link = h("a", { href: URL.createObjectURL(blob), download: `bundle-${state.namespace}.json` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    say(`exported the bundle of ${state.namespace}`);
+  } catch (error) {
+    say(`export bundle: ${error.message}`, true);
+  }
+}
+
+async function importBundle(event) {
+  const file = event.target.files[0];
+  event.target.value = "";
+  if (!file) return;
+  let bundle;
+  try {
+    bundle = JSON.parse(await file.text());
+  } catch {
+    say(`import bundle: ${file.name} is not JSON`, true);
+    return;
+  }
+  forgetJournal();
+  await act(`import ${file.name} into ${state.namespace}`, "PUT", "/bundle", bundle);
+}
+
 function say(text, isError = false) {
   const line = $("#status-line");
   line.textContent = text;
@@ -502,6 +532,8 @@ function wire() {
       act("reset every namespace", "POST", "/reset", { namespace: "*" });
     }
   });
+  $("#bundle-export").addEventListener("click", exportBundle);
+  $("#bundle-import").addEventListener("change", importBundle);
   $("#rules-clear").addEventListener("click", () => act("delete rules", "DELETE", "/rules"));
   $("#rule-form").addEventListener("input", (event) => { if (event.target.id !== "rule-json") syncRuleJson(); });
   $("#rule-form").addEventListener("submit", addRule);
