@@ -100,3 +100,30 @@ def client(stateless_server: LiveServer) -> Iterator[httpx.Client]:
 
 def app_with(**changes: object) -> MockApp:
     return create_app(replace(Settings(world=None, validate_responses=True), **changes))  # type: ignore[arg-type]
+
+
+# A mock with the default world, one per test module, and a client on it (the admin API tests).
+@pytest.fixture(scope="module")
+def server() -> Iterator[LiveServer]:
+    with LiveServer(create_app(Settings(validate_responses=True))) as live:
+        yield live
+
+
+@pytest.fixture
+def http(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        yield client
+
+
+def ns(name: str, key: str | None = OPERATOR_KEY, **more: str) -> dict[str, str]:
+    """Headers that put a call in namespace `name`, with a demo key's bearer."""
+    headers = {"X-Mock-Namespace": name, **more}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    return headers
+
+
+def data(response: httpx.Response) -> Any:
+    """The `data` of a 200 in the envelope."""
+    assert response.status_code == 200, response.text
+    return response.json()["data"]

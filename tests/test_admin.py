@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from mockserver.app import create_app
-from mockserver.settings import Settings
-from tests.conftest import CONSUMER_KEY, LIVE_SESSION, OPERATOR_KEY, LiveServer
+from tests.conftest import CONSUMER_KEY, LIVE_SESSION, data, ns
 
 TOKEN = f"/api/v1/sessions/{LIVE_SESSION}/producer-token"
 BOGOTA = {"lat": 4.66, "lng": -74.05, "maxDurationSeconds": 600}
 OPERATOR_WS = "9d4b6c7f-2e3f-5a8b-0c1d-e2f3a4b5c6d7"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
-    with LiveServer(create_app(Settings(validate_responses=True))) as live:
-        yield live
-
-
-@pytest.fixture
-def http(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=10) as client:
-        yield client
-
-
-def ns(name: str, key: str | None = OPERATOR_KEY) -> dict[str, str]:
-    headers = {"X-Mock-Namespace": name}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    return headers
-
-
-def data(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
 
 
 def test_status_lists_scenarios_and_the_world(http: httpx.Client) -> None:

@@ -4,31 +4,16 @@ from runtime rules, and after commit (the world applied the call, then the conne
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import orjson
 import pytest
 
-from mockserver.app import create_app
-from mockserver.settings import Settings
 from tests.conftest import CONSUMER_KEY, LIVE_SESSION, OPERATOR_KEY, LiveServer
 
 TOKEN = f"/api/v1/sessions/{LIVE_SESSION}/producer-token"
 BOGOTA = {"lat": 4.66, "lng": -74.05, "maxDurationSeconds": 600}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
-    with LiveServer(create_app(Settings(validate_responses=True))) as live:
-        yield live
-
-
-@pytest.fixture
-def http(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=10) as client:
-        yield client
 
 
 def raw(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -10,34 +9,10 @@ import pytest
 
 from mockserver.app import create_app
 from mockserver.settings import Settings
-from tests.conftest import LIVE_SESSION, OPERATOR_KEY, LiveServer
+from tests.conftest import LIVE_SESSION, LiveServer, data, ns
 
 TOKEN = f"/api/v1/sessions/{LIVE_SESSION}/producer-token"
 PRODUCER_TOKEN = "LxSessionsController_producerToken"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
-    with LiveServer(create_app(Settings(validate_responses=True))) as live:
-        yield live
-
-
-@pytest.fixture
-def http(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=10) as client:
-        yield client
-
-
-def ns(name: str, key: str | None = OPERATOR_KEY, **more: str) -> dict[str, str]:
-    headers = {"X-Mock-Namespace": name, **more}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    return headers
-
-
-def data(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
 
 
 def entries(http: httpx.Client, caller: str, **filters: Any) -> list[dict[str, Any]]:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from mockserver.app import create_app
-from mockserver.settings import Settings
-from tests.conftest import LIVE_SESSION, OPERATOR_KEY, LiveServer
+from tests.conftest import LIVE_SESSION, data, ns
 
 FRAME = f"/api/v1/sessions/{LIVE_SESSION}/frame"
 TOKEN = f"/api/v1/sessions/{LIVE_SESSION}/producer-token"
@@ -20,30 +17,6 @@ FRAME_RULE = {
     "times": 2,
     "respond": {"status": 404, "example": "FRAME_NOT_AVAILABLE"},
 }
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
-    with LiveServer(create_app(Settings(validate_responses=True))) as live:
-        yield live
-
-
-@pytest.fixture
-def http(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=10) as client:
-        yield client
-
-
-def ns(name: str, key: str | None = OPERATOR_KEY, **more: str) -> dict[str, str]:
-    headers = {"X-Mock-Namespace": name, **more}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    return headers
-
-
-def data(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
 
 
 def add(http: httpx.Client, namespace: str, rule: dict[str, Any]) -> dict[str, Any]:
