@@ -172,6 +172,8 @@ class OptionalBodyJSONValidator(JSONRequestBodyValidator):  # type: ignore[misc]
             if self._required:
                 raise invalid_input("body:missing", "A request body is required")
             return None
+        if self._validator.is_valid(body):  # the common case: no error to look for
+            return None
         error = best_match(self._validator.iter_errors(body))  # as parameters: the most relevant
         if error is not None:
             raise invalid_input(
