@@ -53,6 +53,21 @@ def test_each_workspace_keeps_its_latest_closed_sessions(lx: Lx) -> None:
     assert lx.session(cancelled[-1])["state"] == "CANCELLED"
 
 
+def test_a_wallet_ledger_keeps_its_latest_events(lx: Lx) -> None:
+    from mockserver.luxxon.world import money
+
+    keep_closed(lx, 4)  # the ledger keeps two events per kept closed session: 8
+    store = lx.world.store
+    workspace = store.workspaces[CONSUMER_WS]
+    for amount in range(1, 41):
+        money.deposit(store, workspace, amount, lx.world.clock.now())
+    events = lx.ok("GET", "/wallet/events", params={"limit": 100})
+    assert 8 <= len(events) <= 10
+    assert events[-1]["amountUsdc"] == "40"  # the newest is always kept
+    cursor = events[0]["id"]
+    assert lx.ok("GET", "/wallet/events", params={"cursor": cursor})[0] == events[1]
+
+
 def test_expired_quotes_and_nonces_are_forgotten_as_the_clock_passes(lx: Lx) -> None:
     lx.freeze()
     store = lx.world.store

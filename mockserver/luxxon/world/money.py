@@ -47,7 +47,17 @@ def record(
     )
     ws.event_index[event.id] = len(ws.events)
     ws.events.append(event)
+    _keep_latest_events(ws, 2 * store.rules.keep_closed)
     return event
+
+
+def _keep_latest_events(ws: Workspace, keep: int) -> None:
+    """A wallet's ledger keeps its latest `keep` events (two per kept closed session), so a
+    long-lived namespace does not grow for ever; trimmed in batches, so appending stays O(1)."""
+    if len(ws.events) <= keep + keep // 4:
+        return
+    del ws.events[: len(ws.events) - keep]
+    ws.event_index = {event.id: i for i, event in enumerate(ws.events)}
 
 
 def deposit(store: Store, ws: Workspace, amount: int, at: float) -> None:
