@@ -57,8 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser("serve", help="serve the mock")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_port, default=4010)
+    serve.add_argument("--host", default=Settings.host)
+    serve.add_argument("--port", type=_port, default=Settings.port)
     serve.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="OpenAPI 3.0 document")
     serve.add_argument(
         "--scenarios",
@@ -87,7 +87,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--journal-size",
         type=_count,
-        default=1000,
+        default=Settings.journal_size,
         help="journal entries kept per namespace for GET /__mock/requests (0: no journal)",
     )
     serve.add_argument(
@@ -99,7 +99,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--log-format",
         choices=("text", "json"),
-        default="text",
+        default=Settings.log_format,
         help="access log lines as text or as one JSON object each",
     )
     serve.add_argument(
@@ -162,14 +162,14 @@ def _add_hardening(serve: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--namespace-ttl",
         type=_non_negative(float),
-        default=3600.0,
+        default=Settings.namespace_ttl,
         metavar="SECONDS",
         help="forget a namespace idle this long (default 3600; 0: never)",
     )
     serve.add_argument(
         "--max-namespaces",
         type=_non_negative(int),
-        default=10_000,
+        default=Settings.max_namespaces,
         metavar="N",
         help="namespaces alive at once; new ones beyond are refused with 503 (default 10000)",
     )
