@@ -53,3 +53,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()  # trusted besides loopback origins
     namespace_ttl: float = 3600.0  # seconds idle before a namespace is forgotten; 0 = never
     max_namespaces: int = 10_000  # namespaces alive at once; more are refused (503)
+    # beyond one process (docs/scale.md): where the worlds live, and how many processes serve them
+    store: str = "memory"  # "memory" (this process only) or redis://HOST:PORT/DB (shared)
+    store_timeout: float = 0.5  # seconds a store call may take before the call answers 503
+    workers: int = 1  # processes serving one port; more than one needs a shared store
