@@ -16,6 +16,10 @@ from typing import Any
 from mockserver.errors import ApiError
 from mockserver.luxxon.world.context import Ctx
 from mockserver.luxxon.world.model import READ_SCOPES, ApiKey, Workspace
+
+# lastUsedAt moves at most once a second, as real services coarsen it: a burst of reads with one
+# key stays a burst of reads, which a shared world (shared.py) serves without writing.
+LAST_USED_STEP = 1.0
 from mockserver.luxxon.world.store import Store
 
 COOKIE = "lx_session"
@@ -58,7 +62,8 @@ def _key_principal(ctx: Ctx, plaintext: str) -> Principal:
         raise ApiError(401, "NOT_AUTHENTICATED", detail="apiKey:unknown")
     if key.grace_end is not None and ctx.now >= key.grace_end:
         raise ApiError(401, "REVOKED_API_KEY", "API key has been revoked", "apiKey:revoked")
-    key.last_used_at = ctx.now
+    if key.last_used_at is None or ctx.now - key.last_used_at >= LAST_USED_STEP:
+        key.last_used_at = ctx.now
     return Principal("api_key", key.workspace_id, key=key)
 
 

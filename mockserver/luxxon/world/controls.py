@@ -13,18 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from mockserver.errors import ApiError
 from mockserver.luxxon.world import sessions, video
 from mockserver.luxxon.world.model import PRE_LIVE, Session, State
-from mockserver.luxxon.world.store import Store
 from mockserver.luxxon.world.world import World
 
 SWITCHES = {"video": ("up", "down")}
 SESSION_ACTIONS = ("first-frame", "disconnect", "reconnect", "expire", "end")
-# Per world: the LIVE sessions whose publisher the outage dropped (reconnected when it ends).
-_dropped: WeakKeyDictionary[Store, set[str]] = WeakKeyDictionary()
 
 
 def switch_error(switches: Mapping[str, Any]) -> str | None:
@@ -50,13 +46,13 @@ def set_video(world: World, available: bool) -> None:
         return
     store.video_available = available
     if not available:
-        dropped = _dropped.setdefault(store, set())
         for s in store.sessions.values():
             if s.state == State.LIVE and s.video is not None and s.publisher_connected:
                 video._apply(store, s, "live_input.disconnected", now)
-                dropped.add(s.id)
+                store.video_dropped.add(s.id)
         return
-    for session_id in _dropped.pop(store, set()):  # the publishers the outage dropped
+    dropped, store.video_dropped = store.video_dropped, set()
+    for session_id in sorted(dropped):  # the publishers the outage dropped
         s = store.sessions[session_id]
         if s.state == State.LIVE and not s.publisher_connected:
             video._apply(store, s, "live_input.connected", now)

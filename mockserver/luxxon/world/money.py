@@ -57,7 +57,8 @@ def _keep_latest_events(ws: Workspace, keep: int) -> None:
     if len(ws.events) <= keep + keep // 4:
         return
     del ws.events[: len(ws.events) - keep]
-    ws.event_index = {event.id: i for i, event in enumerate(ws.events)}
+    ws.event_index.clear()  # in place: a shared world keeps its own kind of index (shared.py)
+    ws.event_index.update((event.id, i) for i, event in enumerate(ws.events))
 
 
 def deposit(store: Store, ws: Workspace, amount: int, at: float) -> None:

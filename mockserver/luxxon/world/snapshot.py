@@ -2,9 +2,9 @@
 
 Everything a world holds goes in: the store's entities (the dataclasses of `model.py`, encoded
 field by field from their type hints, so a field added there travels without a change here), its
-indexes, the pending timed transitions, the publishers a video outage dropped (`controls.py`
-keeps them beside the store), the random generator's state (so the identifiers the world hands
-out next are the ones it would have handed out) and the clock. The indexes that only point at
+indexes, the pending timed transitions, the publishers a video outage dropped, the random
+generator's state (so the identifiers the world hands out next are the ones it would have handed
+out) and the clock. The indexes that only point at
 entities (`keys_by_digest`) are rebuilt rather than stored.
 """
 
@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any
 
 from mockserver.clock import LATEST, Clock, iso
-from mockserver.luxxon.world import controls, model
+from mockserver.luxxon.world import model
 from mockserver.luxxon.world.fixture import Rules
 from mockserver.luxxon.world.store import Store
 from mockserver.luxxon.world.timeline import Due, Timeline
@@ -60,8 +60,8 @@ def dump(world: World) -> dict[str, Any]:
         "due": [[d.at, d.seq, d.kind, d.ref] for d in sorted(store.timeline._heap)],
     }
     out.update({name: encode(getattr(store, name)) for name in FIELDS})
-    # LIVE publishers a video outage dropped (controls.py keeps them beside the store)
-    out["videoDropped"] = sorted(controls._dropped.get(store, ()))
+    # LIVE publishers a video outage dropped
+    out["videoDropped"] = sorted(store.video_dropped)
     return out
 
 
@@ -79,8 +79,7 @@ def load(data: Any) -> World:
             setattr(store, name, decode(hint, data[name]))
         store.keys_by_digest = {key.digest: key for key in store.keys.values()}
         store.timeline = _timeline(data["timeline"])
-        if data.get("videoDropped"):
-            controls._dropped[store] = {str(ref) for ref in data["videoDropped"]}
+        store.video_dropped = {str(ref) for ref in data.get("videoDropped", ())}
         now = float(data["clock"]["now"])
         if not 0 <= now <= LATEST:  # NaN too: a clock the world's deadlines could not be dated by
             raise ValueError(f"clock.now {now} is outside 1970 to {iso(LATEST)}")

@@ -41,6 +41,7 @@ class Store:
         self.timeline = Timeline()
         self.closed: dict[str, deque[str]] = {}  # workspace id -> its closed sessions, oldest first
         self.video_available = rules.video_available
+        self.video_dropped: set[str] = set()  # LIVE publishers an outage dropped (controls.py)
         self.revision = 0
 
     # identifiers -----------------------------------------------------------------------------
