@@ -25,7 +25,7 @@ everyone. A field a call does not take is refused (422), never ignored.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -37,6 +37,7 @@ from mockserver.engine import Engine
 from mockserver.errors import ApiError, mock_refusal
 from mockserver.journal import Filter, FilterError, Journal
 from mockserver.namespaces import EVERYONE, checked
+from mockserver.redisstore import RedisStore
 from mockserver.rules import RuleError
 
 PREFIX = "/__mock"
@@ -46,8 +47,11 @@ WorldAction = Callable[[Any, Call], Any]
 
 
 class Admin:
-    def __init__(self, engine: Engine, journal: Journal | None = None) -> None:
+    def __init__(
+        self, engine: Engine, journal: Journal | None = None, store: RedisStore | None = None
+    ) -> None:
         self.engine = engine
+        self.store = store
         self.journal = journal or Journal(0)
         self.bundles = Bundles(engine, self.journal)
         self.reload_error: dict[str, str] | None = None  # set by reload.py
@@ -71,6 +75,12 @@ class Admin:
         answer = action(self, call)
         return answer if isinstance(answer, Reply) else Reply(data=answer)
 
+    def store_state(self) -> dict[str, Any]:
+        """Where the worlds live and, for a shared store, whether it answers."""
+        if self.store is None:
+            return {"kind": "memory", "up": True}
+        return self.store.state()
+
     # -- actions ---------------------------------------------------------------------------------
     def status(self, call: Call) -> dict[str, Any] | Reply:
         if console.wants_page(call.headers):
@@ -86,6 +96,7 @@ class Admin:
             "journalSize": self.journal.size,
             "rules": len(engine.rules.listing()),
             "reloadError": self.reload_error,
+            "store": self.store_state(),
         }
 
     def scenario(self, call: Call) -> dict[str, Any]:
@@ -129,7 +140,7 @@ class Admin:
 
     def request(self, call: Call) -> dict[str, Any]:
         wanted = call.path.rstrip("/").rpartition("/")[2]
-        entry = self.journal.get(EVERYONE, int(wanted)) if wanted.isdigit() else None
+        entry = self.journal.lookup(call.namespace, int(wanted)) if wanted.isdigit() else None
         if entry is None:
             raise mock_refusal(
                 "MOCK_UNKNOWN_REQUEST", f"No journal entry {wanted!r}", "journal:unknown"
@@ -171,7 +182,14 @@ class Admin:
         return {"namespace": namespace, "deleted": deleted}
 
     def clock(self, call: Call) -> dict[str, Any]:
-        clock = self._worlds().get(call.namespace).clock
+        if call.method == "POST":
+            return cast(
+                dict[str, Any], self._worlds().apply(call.namespace, lambda w: self._move(w, call))
+            )
+        return self._move(self._worlds().get(call.namespace), call)
+
+    def _move(self, world: Any, call: Call) -> dict[str, Any]:
+        clock = world.clock
         if call.method == "POST":
             body = _object(call, allowed={"freeze", "unfreeze", "advance"})
             for flag in ("freeze", "unfreeze"):
@@ -251,7 +269,9 @@ ACTIONS: dict[tuple[str, str], Action] = {
 
 def _on_world(world_action: WorldAction) -> Action:
     """A flavor's action, given the world of the call's namespace."""
-    return lambda admin, call: world_action(admin._worlds().get(call.namespace), call)
+    return lambda admin, call: admin._worlds().apply(
+        call.namespace, lambda world: world_action(world, call)
+    )
 
 
 def _object(call: Call, allowed: set[str] | None = None) -> dict[str, Any]:

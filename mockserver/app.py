@@ -60,9 +60,11 @@ from mockserver.middleware.validation import VALIDATOR_MAP, CachingRequestValida
 from mockserver.namespaces import Registry
 from mockserver.nearmiss import NearMisses
 from mockserver.redaction import Redaction
+from mockserver.redisstore import RedisStore, shared
 from mockserver.rules import Rules
 from mockserver.scenarios import Scenario
 from mockserver.settings import Settings
+from mockserver.shared_journal import SharedJournal
 
 
 class MockApp:
@@ -83,10 +85,20 @@ class MockApp:
                 f"unknown scenario {settings.scenario!r}; known: {known}",
             )
         _check_world_switches(self.flavor, self.scenarios)
-        self.worlds = self.flavor.worlds(settings)
+        self.store = (
+            RedisStore(settings.store, settings.store_timeout, settings.namespace_ttl)
+            if shared(settings)
+            else None
+        )
+        self.worlds = self.flavor.worlds(settings, self.store)
         ops = [(o.method, o.path, o.operation_id) for o in self.spec.operations.values()]
-        self.journal = Journal(
-            settings.journal_size, Redaction.from_spec(self.spec.document), NearMisses(ops)
+        journal_parts = (
+            settings.journal_size,
+            Redaction.from_spec(self.spec.document),
+            NearMisses(ops),
+        )
+        self.journal = (
+            SharedJournal(self.store, *journal_parts) if self.store else Journal(*journal_parts)
         )
         self.rules = Rules(self.spec)
         self.delays = Delays(settings.seed)
@@ -97,7 +109,7 @@ class MockApp:
         self.engine = Engine(
             self.flavor, self.scenarios, settings.scenario, self.worlds, self.rules, self.delays
         )
-        self.admin = Admin(self.engine, self.journal)
+        self.admin = Admin(self.engine, self.journal, self.store)
         if carry is not None:
             self.carry_choices(carry)
         self._api = self._connexion()
@@ -115,8 +127,9 @@ class MockApp:
         self._admin_guarded = AdminGuard(self._admin, origins, settings.admin_token)
         self.namespaces = Registry(settings.namespace_ttl, settings.max_namespaces)
         if self.worlds is not None:
-            self.namespaces.on_forget(self.engine.reset_worlds)
-        self.namespaces.on_forget(self.journal.clear)
+            self.namespaces.on_forget(self.engine.forget_world)
+        if self.store is None:  # a shared store keeps what other workers still serve
+            self.namespaces.on_forget(self.journal.clear)
         self.namespaces.on_forget(self.rules.clear)
         self.namespaces.on_forget(lambda name: self.engine.active.pop(name, None))
         self.namespaces.on_forget(self.admin.bundles.forget)

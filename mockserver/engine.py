@@ -30,7 +30,7 @@ from mockserver.clock import iso_now
 from mockserver.decision import NOTHING, decide
 from mockserver.errors import ApiError, mock_refusal
 from mockserver.exchange import Exchange
-from mockserver.flavor import Flavor, World, Worlds
+from mockserver.flavor import Flavor, Worlds
 from mockserver.latency import Delays
 from mockserver.namespaces import EVERYONE
 from mockserver.rules import Rules
@@ -106,8 +106,8 @@ class Engine:
     def _from_world(self, call: Call, op: Operation, scenario: Scenario | None) -> Reply | None:
         if self.worlds is None:
             return None
+        self._switch(call.namespace, scenario)
         world = self.worlds.get(call.namespace)
-        self._switch(call.namespace, world, scenario)
         reply = world.handle(call, op)
         return self._wrap(op, reply) if reply is not None else None
 
@@ -193,12 +193,14 @@ class Engine:
                 "scenario:unknown",
             ) from None
 
-    def _switch(self, namespace: str, world: World, scenario: Scenario | None) -> None:
+    def _switch(self, namespace: str, scenario: Scenario | None) -> None:
         """Put the world in the state its scenario's `world:` switches ask for, when that changed
         (a scenario switched on or off, a request naming another one); rare, so cheap."""
+        assert self.worlds is not None
         wanted = scenario if scenario is not None and scenario.world else None
         if wanted is not self._switched.get(namespace):
-            self.flavor.switch_world(world, wanted.world if wanted is not None else {})
+            switches = wanted.world if wanted is not None else {}
+            self.worlds.apply(namespace, lambda world: self.flavor.switch_world(world, switches))
             if wanted is None:
                 del self._switched[namespace]
             else:
@@ -215,6 +217,13 @@ class Engine:
             self.worlds.reset(namespace)
             self._switched.pop(namespace, None)
 
+    def forget_world(self, namespace: str) -> None:
+        """The namespace idled out here: this process lets its world go (a shared store keeps
+        it for the other workers)."""
+        assert self.worlds is not None
+        self.worlds.forget(namespace)
+        self._switched.pop(namespace, None)
+
     def activate(self, name: str | None, namespace: str = "*") -> None:
         """Switch a scenario on for one namespace or everyone ("*"); None switches it off."""
         if name is None:
@@ -226,9 +235,8 @@ class Engine:
         # The worlds that exist feel it now, not at their next call (their clocks may move first).
         names = self.worlds.namespaces() if namespace == EVERYONE else [namespace]
         for each in names:
-            world = self.worlds.peek(each)
-            if world is not None:
-                self._switch(each, world, self._scenario(None, each))
+            if self.worlds.peek(each) is not None:
+                self._switch(each, self._scenario(None, each))
 
 
 def _undocumented(op: Operation, what: str) -> ApiError:

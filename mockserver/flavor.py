@@ -29,6 +29,7 @@ from mockserver.spec import Operation, Spec
 if TYPE_CHECKING:
     from mockserver.fake import Generator
     from mockserver.fake.names import ValueRules
+    from mockserver.redisstore import RedisStore
     from mockserver.settings import Settings
 
 PROBLEM_JSON = "application/problem+json"
@@ -53,7 +54,16 @@ class Worlds(Protocol):
 
     def get(self, namespace: str) -> World: ...
 
+    def apply(self, namespace: str, fn: Callable[[Any], Any]) -> Any:
+        """Run `fn(world)` as one change to the namespace's world (one transaction across every
+        worker when the world is shared); what it returns."""
+        ...
+
     def reset(self, namespace: str | None = None) -> None: ...
+
+    def forget(self, namespace: str) -> None:
+        """The namespace idled out of this process (a shared store keeps its world)."""
+        ...
 
     def namespaces(self) -> list[str]: ...
 
@@ -128,8 +138,9 @@ class Flavor:
         """The spec and scenarios folder this flavor ships (none for the generic flavor)."""
         return None, None
 
-    def worlds(self, settings: Settings) -> Worlds | None:
-        """The stateful world per namespace, or None: the spec's documented answers only."""
+    def worlds(self, settings: Settings, store: RedisStore | None = None) -> Worlds | None:
+        """The stateful world per namespace, or None: the spec's documented answers only.
+        With a shared `store`, the worlds live there (every worker serves the same ones)."""
         return None
 
     def world_switch_error(self, switches: Mapping[str, Any]) -> str | None:

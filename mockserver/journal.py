@@ -176,6 +176,11 @@ class Journal:
     def get(self, namespace: str, entry_id: int) -> Entry | None:
         return next((e for e in self._entries(namespace) if e.id == entry_id), None)
 
+    def lookup(self, namespace: str, entry_id: int) -> Entry | None:
+        """The entry with this id: ids are unique across namespaces here, so any namespace's
+        (a shared journal numbers each namespace's own: shared_journal.py)."""
+        return self.get(EVERYONE, entry_id)
+
     def clear(self, namespace: str) -> int:
         """Forget a namespace's entries (every namespace's for "*"); how many went."""
         names = list(self._rings) if namespace == EVERYONE else [namespace]

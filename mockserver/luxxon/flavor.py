@@ -31,6 +31,7 @@ from mockserver.spec import Operation, Spec
 if TYPE_CHECKING:
     from mockserver.fake import Generator
     from mockserver.fake.names import ValueRules
+    from mockserver.redisstore import RedisStore
     from mockserver.settings import Settings
 
 HOME = Path(str(files(__package__)))
@@ -100,9 +101,10 @@ class LuxxonFlavor(Flavor):
     def default_files(cls) -> tuple[Path | None, Path | None]:
         return HOME / "openapi.json", HOME / "scenarios"
 
-    def worlds(self, settings: Settings) -> Worlds | None:
+    def worlds(self, settings: Settings, store: RedisStore | None = None) -> Worlds | None:
         from mockserver.luxxon.world import Worlds as LuxxonWorlds
         from mockserver.luxxon.world.fixture import FixtureError
+        from mockserver.luxxon.world.shared import SharedWorlds
 
         if settings.world is None or settings.scenarios_dir is None:
             return None
@@ -112,13 +114,17 @@ class LuxxonFlavor(Flavor):
                 return None  # a scenarios folder without the default world: serve from the spec
             known = sorted(p.stem for p in fixture.parent.glob("*.yaml")) or ["none"]
             raise FixtureError(fixture, "--world", f"no such world; known: {', '.join(known)}")
+        if store is not None:
+            return SharedWorlds(self.spec, fixture, store, seed=settings.seed)
         return LuxxonWorlds(self.spec, fixture, seed=settings.seed)
 
     def carry_worlds(self, old: Worlds | None, new: Worlds | None) -> Worlds | None:
         from mockserver.luxxon.world import Worlds as LuxxonWorlds
+        from mockserver.luxxon.world.shared import SharedWorlds
 
-        if isinstance(old, LuxxonWorlds) and isinstance(new, LuxxonWorlds):
-            new.adopt(old)
+        for kind in (LuxxonWorlds, SharedWorlds):
+            if isinstance(old, kind) and isinstance(new, kind):
+                new.adopt(old)  # type: ignore[arg-type]
         return new
 
     def snapshot(self, world: World) -> Any:

@@ -16,12 +16,11 @@ from typing import Any
 from mockserver.errors import ApiError
 from mockserver.luxxon.world.context import Ctx
 from mockserver.luxxon.world.model import READ_SCOPES, ApiKey, Workspace
+from mockserver.luxxon.world.store import Store
 
 # lastUsedAt moves at most once a second, as real services coarsen it: a burst of reads with one
 # key stays a burst of reads, which a shared world (shared.py) serves without writing.
 LAST_USED_STEP = 1.0
-from mockserver.luxxon.world.store import Store
-
 COOKIE = "lx_session"
 _COOKIE_ATTRS = "Path=/; HttpOnly; SameSite=Lax"
 

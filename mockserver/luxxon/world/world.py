@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from mockserver.calls import Call, Reply
 from mockserver.clock import Clock
@@ -17,6 +18,7 @@ from mockserver.luxxon.world.model import Autopilot
 from mockserver.luxxon.world.store import Store
 from mockserver.spec import Operation, Spec
 
+T = TypeVar("T")
 TimedStep = Callable[[Store, str, float], None]
 TIMED: dict[str, TimedStep] = {
     "wait_timeout": sessions.wait_timeout,
@@ -94,6 +96,14 @@ class Worlds:
             seed = None if self._seed is None else f"{self._seed}:{namespace}"
             world = self._worlds[namespace] = World(self.fixture, seed=seed)
         return world
+
+    def apply(self, namespace: str, fn: Callable[[World], T]) -> T:
+        """Run `fn` on the namespace's world (one process: nothing else can run meanwhile)."""
+        return fn(self.get(namespace))
+
+    def forget(self, namespace: str) -> None:
+        """The namespace idled out (namespaces.Registry): its world goes."""
+        self.reset(namespace)
 
     def reset(self, namespace: str | None = None) -> None:
         """Forget one namespace's world (or all): the next call starts from the fixture again."""

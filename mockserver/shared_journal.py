@@ -1,0 +1,142 @@
+"""The journal in the shared store (`--store redis://…`): every worker's calls in one place.
+
+Each namespace's entries are a capped Redis stream (`mock:{ns}:j`, `--journal-size` entries,
+trimmed by Redis), numbered by the namespace's own counter (`mock:{ns}:jn`), so entry ids are
+small integers, newest highest, as in the embedded journal; an id names an entry within its
+namespace. An entry is written once, as JSON of what `Journal.record` keeps; reading decodes the
+stream back into `Entry` objects, and filtering, redaction and rendering are the embedded
+journal's own.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from mockserver.journal import EVERYONE, Entry, Journal
+from mockserver.redisstore import RedisStore, StoreUnavailable
+
+# KEYS: counter, stream. ARGV: cap, entry JSON. The entry's id is the counter's next value.
+_APPEND = """
+local n = redis.call('INCR', KEYS[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], n .. '-1', 'e', ARGV[2])
+return n
+"""
+
+
+class SharedJournal(Journal):
+    def __init__(self, store: RedisStore, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.store = store
+        self._append = store.redis.register_script(_APPEND)
+
+    def record(self, namespace: str, *args: Any, **kwargs: Any) -> Entry | None:
+        entry = super().record(namespace, *args, **kwargs)
+        if entry is None:
+            return None
+        self._rings.pop(namespace, None)  # the store holds it, not this process
+        key = self.store.key
+        try:
+            self.store.keep_alive(namespace)
+            entry.id = int(
+                self.store._call(
+                    self._append,
+                    keys=[key(namespace, "jn"), key(namespace, "j")],
+                    args=[self.size, _encode(entry)],
+                )
+            )
+        except StoreUnavailable:  # the call answered 503 (or already had its answer): the
+            pass  # journal misses it, as an access log misses lines on a full disk
+        return entry
+
+    def lookup(self, namespace: str, entry_id: int) -> Entry | None:
+        rows = self.store._call(
+            self.store.redis.xrange,
+            self.store.key(namespace, "j"),
+            f"{entry_id}-1",
+            f"{entry_id}-1",
+        )
+        return _decode(namespace, *rows[0]) if rows else None
+
+    def clear(self, namespace: str) -> int:
+        names = self._names() if namespace == EVERYONE else [namespace]
+        gone = 0
+        for name in names:
+            stream = self.store.key(name, "j")
+            pipe = self.store.redis.pipeline(transaction=True)
+            pipe.xlen(stream)
+            pipe.delete(stream)
+            gone += int(self.store._call(pipe.execute)[0])
+        return gone
+
+    def _entries(self, namespace: str) -> Iterable[Entry]:
+        if namespace != EVERYONE:
+            return self._read(namespace)
+        everyone = [entry for name in self._names() for entry in self._read(name)]
+        return sorted(everyone, key=lambda entry: entry.wall, reverse=True)
+
+    def _read(self, namespace: str) -> list[Entry]:
+        rows = self.store._call(
+            self.store.redis.xrevrange, self.store.key(namespace, "j"), "+", "-", self.size
+        )
+        return [_decode(namespace, rid, fields) for rid, fields in rows]
+
+    def _names(self) -> list[str]:
+        return self.store.scan_namespaces("j")
+
+
+def _bytes(value: bytes | bytearray | None) -> str | None:
+    return None if value is None else base64.b64encode(value).decode()
+
+
+def _encode(entry: Entry) -> bytes:
+    body = entry.body
+    return orjson.dumps(
+        {
+            "wall": entry.wall,
+            "method": entry.method,
+            "path": entry.path,
+            "status": entry.status,
+            "decidedBy": entry.decided_by,
+            "query": _bytes(entry.query),
+            "headers": [[_bytes(k), _bytes(v)] for k, v in entry.headers],
+            "raw": _bytes(body) if isinstance(body, bytes | bytearray) else None,
+            "parsed": None if isinstance(body, bytes | bytearray) else body,
+            "response": _bytes(entry.response_body),
+            "operationId": entry.operation_id,
+            "durationMs": entry.duration_ms,
+            "worldTime": entry.world_time,
+            "revision": entry.revision,
+            "marks": entry.marks,
+        },
+        default=str,
+    )
+
+
+def _decode(namespace: str, rid: bytes, fields: dict[bytes, bytes]) -> Entry:
+    data = orjson.loads(fields[b"e"])
+
+    def b(value: str | None) -> bytes | None:
+        return None if value is None else base64.b64decode(value)
+
+    entry = Entry(
+        namespace,
+        data["method"],
+        data["path"],
+        data["status"],
+        data["decidedBy"],
+        b(data["query"]) or b"",
+        [(b(k) or b"", b(v) or b"") for k, v in data["headers"]],
+        b(data["raw"]) if data["raw"] is not None else data["parsed"],
+        b(data["response"]),
+        data["operationId"],
+        data["durationMs"],
+        data["worldTime"],
+        data["revision"],
+        data["marks"],
+    )
+    entry.id, entry.wall = int(rid.split(b"-")[0]), data["wall"]
+    return entry

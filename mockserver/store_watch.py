@@ -1,0 +1,91 @@
+"""Reads without a round trip: Redis tells each worker which namespaces changed.
+
+Redis's client-side caching in broadcast mode (`CLIENT TRACKING ON BCAST PREFIX mockv:`) sends an
+invalidation message for every write to a namespace's version key (`mockv:{ns}`) to every worker
+that asked, as a RESP3 push on the connection that asked. A worker polls that connection
+without blocking before each call (one `recv` that usually finds nothing): a namespace whose
+version it read since the last message about it is current, and the call runs on its copy with
+no round trip at all. Redis writes the message before the writer's own reply leaves, so a client
+that saw a write acknowledged by one worker and then asks another finds the message waiting.
+
+When the watch connection is down (Redis restarting), every namespace counts as changed and each
+call reads the version as before; the watch is set up again at most once a second.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import redis
+from redis.exceptions import RedisError
+
+PREFIX = "mockv:"
+
+
+class Watch:
+    def __init__(self, client: redis.Redis) -> None:
+        pool = client.connection_pool
+        kwargs = dict(pool.connection_kwargs, protocol=3)  # invalidations arrive as pushes
+        self._new_connection = lambda: pool.connection_class(**kwargs)
+        self._listener: Any = None  # tracking lives as long as the connection that asked for it
+        self._current: set[str] = set()  # namespaces whose version we read since any change
+        self._retry_at = 0.0
+        self.messages = 0
+
+    def is_current(self, namespace: str) -> bool:
+        """True when nothing changed the namespace since we last read its version."""
+        self._drain()
+        return namespace in self._current
+
+    def read(self, namespace: str) -> None:
+        """We just read the namespace's version (and caught up with it)."""
+        if self._listener is not None:
+            self._current.add(namespace)
+
+    @property
+    def up(self) -> bool:
+        return self._listener is not None
+
+    def _drain(self) -> None:
+        listener = self._listener
+        if listener is None:
+            if time.monotonic() >= self._retry_at:
+                self._connect()
+            return
+        try:
+            while listener.can_read(timeout=0):
+                listener.read_response(push_request=True)  # calls _invalidated
+        except (RedisError, OSError):
+            self._down()
+
+    def _invalidated(self, message: Any) -> None:
+        self.messages += 1
+        keys = message[1] if len(message) > 1 else None
+        if keys is None:  # FLUSHALL / FLUSHDB: every namespace changed
+            self._current.clear()
+            return
+        for key in keys:
+            name = key.decode() if isinstance(key, bytes) else str(key)
+            self._current.discard(name[len(PREFIX) + 1 : -1])  # mockv:{ns} → ns
+
+    def _connect(self) -> None:
+        self._retry_at = time.monotonic() + 1.0
+        listener = self._new_connection()  # type: ignore[no-untyped-call]
+        try:
+            listener.connect()
+            listener._parser.set_invalidation_push_handler(self._invalidated)
+            listener.send_command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", PREFIX)
+            listener.read_response()
+        except (RedisError, OSError, AttributeError):
+            listener.disconnect()
+            return
+        self._listener = listener
+        self._current.clear()
+
+    def _down(self) -> None:
+        if self._listener is not None:
+            self._listener.disconnect()
+        self._listener = None
+        self._current.clear()
+        self._retry_at = time.monotonic() + 1.0
