@@ -85,7 +85,8 @@ def scale_problem(settings: Settings, *, watch: bool = False) -> str | None:
         )
     if workers > 1 and watch:
         return (
-            "--watch reloads one process only: use it without --workers (restart workers to reload)"
+            "--watch reloads one process only: with --workers, kill -HUP the parent to restart "
+            "the workers one by one on the edited files"
         )
     return None
 

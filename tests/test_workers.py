@@ -5,6 +5,7 @@ all. What the store shares between workers is tested with the store itself (issu
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -20,7 +21,7 @@ import redis
 
 from mockserver import serve
 from mockserver.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import TESTS, free_port
 
 PYTHON = sys.executable
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -234,6 +235,33 @@ def test_two_workers_share_one_port_serve_and_stop_on_ctrl_c(
     assert f"{redis_url}, 2 worker processes" in out and "35 operations" in out
     assert "Traceback" not in err and "Warning" not in err
     assert not [pid for pid in pids if _alive(pid)]
+
+
+def test_sighup_restarts_the_workers_on_the_edited_spec(
+    redis_url: str, workers: list[Workers], tmp_path: Path
+) -> None:
+    """What a user does instead of --watch: the parent (uvicorn's supervisor) replaces each
+    worker by a new one, which reads the files again."""
+    spec = tmp_path / "petstore.json"
+    document = json.loads((TESTS / "specs" / "petstore.json").read_text(encoding="utf-8"))
+    spec.write_text(json.dumps(document), encoding="utf-8")
+    server = Workers("--spec", str(spec), "--workers", "2", "--store", redis_url)
+    workers.append(server)
+    assert server.get("/openapi.json").json()["info"]["title"] == "Petstore (not Luxxon)"
+    before = set(_worker_pids(server.process.pid))
+    document["info"]["title"] = "Petstore, edited"
+    spec.write_text(json.dumps(document), encoding="utf-8")
+    server.process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 60
+    while (
+        before & set(_worker_pids(server.process.pid)) or len(_worker_pids(server.process.pid)) != 2
+    ):
+        assert time.monotonic() < deadline, "the workers were not replaced"
+        time.sleep(0.2)
+    for _ in range(6):
+        assert server.get("/openapi.json").json()["info"]["title"] == "Petstore, edited"
+    _out, err = server.stop()
+    assert server.process.returncode == 0, err
 
 
 def test_workers_start_and_answer_while_their_store_is_down(workers: list[Workers]) -> None:
