@@ -13,8 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# One process, worlds in memory, files reloaded on an edit. `make serve STORE=redis://HOST:PORT/DB
+# WORKERS=N`: N processes over one shared store (docs/scale.md); --watch only serves one process.
 serve: $(STAMP)
-	$(BIN)/mockserver serve --host $(HOST) --port $(PORT) --watch
+	$(BIN)/mockserver serve --host $(HOST) --port $(PORT) $(if $(STORE),--store $(STORE)) \
+		$(if $(filter-out 1,$(WORKERS)),--workers $(WORKERS),--watch)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

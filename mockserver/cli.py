@@ -109,6 +109,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "they change, keeping every namespace's world (an invalid edit keeps the last good one)",
     )
     _add_hardening(serve)
+    _add_scale(serve)
     serve.set_defaults(func=_serve)
 
 
@@ -142,6 +143,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         journal_size=args.journal_size,
         access_log=args.access_log,
         log_format=args.log_format,
+        store=args.store,
+        store_timeout=args.store_timeout,
+        workers=args.workers,
         **_hardening(args),
     )
 
@@ -195,6 +199,44 @@ def _hardening(args: argparse.Namespace) -> dict[str, Any]:
         "namespace_ttl": args.namespace_ttl,
         "max_namespaces": args.max_namespaces,
     }
+
+
+# -- beyond one process (docs/scale.md) -----------------------------------------------------------
+def _add_scale(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--store",
+        default=Settings.store,
+        metavar="URL",
+        help="where the worlds live: memory (this process; the default) or redis://HOST:PORT/DB, "
+        "one world shared by every worker and host",
+    )
+    serve.add_argument(
+        "--store-timeout",
+        type=_lenient(float),
+        default=Settings.store_timeout,
+        metavar="SECONDS",
+        help="a call whose store does not answer within this answers 503 (default 0.5; at most 60)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_lenient(int),
+        default=Settings.workers,
+        metavar="N",
+        help="processes serving the one port (default 1; at most 64); more need --store redis://",
+    )
+
+
+def _lenient(kind: type[float] | type[int]) -> Callable[[str], Any]:
+    """A number, or -1 for text that is none: `serve` then refuses it in one line (argparse would
+    print its whole usage first)."""
+
+    def parse(text: str) -> Any:
+        try:
+            return kind(text)
+        except ValueError:
+            return -1
+
+    return parse
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -1,27 +1,50 @@
-"""Running the mock with uvicorn: a banner that says how to use it, a clean Ctrl-C."""
+"""Running the mock with uvicorn: a banner that says how to use it, a clean Ctrl-C, and
+`--workers N`: N processes on one port, each building its own app over the one shared store
+(docs/scale.md)."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
+import json
+import os
+import re
 import socket
 import sys
-from typing import Any
+import traceback
+import typing
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from mockserver import http_limits
-from mockserver.app import MockApp
 from mockserver.errors import ConfigError
 from mockserver.middleware.admin_guard import exposure_problem
 from mockserver.settings import Settings
 
+if TYPE_CHECKING:  # imported when built: connexion warns on import, and a worker silences it first
+    from mockserver.app import MockApp
+
 EXIT_USAGE = 2
+MAX_WORKERS = 64
+MAX_STORE_TIMEOUT_S = 60.0
+STORE_SCHEMES = ("redis", "rediss", "unix")
+# How each worker gets the parent's Settings: uvicorn spawns workers and imports their app by name.
+SETTINGS_ENV = "MOCKSERVER_WORKER_SETTINGS"
+WORKER_APP = "mockserver.serve:worker_app"
 
 
 def build(settings: Settings) -> MockApp | str:
     """The app, or one line saying which file is unusable and why (a real bug keeps its
     traceback)."""
+    from mockserver.app import MockApp
+
     problem = startup_problem(settings)
     if problem is not None:
         return problem
@@ -31,17 +54,79 @@ def build(settings: Settings) -> MockApp | str:
         return str(exc)
 
 
-def startup_problem(settings: Settings) -> str | None:
-    """A setting that must stop start-up, in one line: an admin API open to the network, or a
-    scenarios folder that is not there (the mock would start silently without its world)."""
+def startup_problem(settings: Settings, *, watch: bool = False) -> str | None:
+    """A setting that must stop start-up, in one line: an admin API open to the network, a
+    scenarios folder that is not there (the mock would start silently without its world), or a
+    store and workers that cannot serve one world."""
     folder = settings.scenarios_dir
     if folder is not None and not folder.is_dir():
         return f"{folder}: (top): --scenarios must be an existing folder"
-    return exposure_problem(settings.host, settings.admin_token)
+    return exposure_problem(settings.host, settings.admin_token) or scale_problem(
+        settings, watch=watch
+    )
 
 
-def banner(app: MockApp, *, watch: bool = False) -> str:
-    s = app.settings
+def scale_problem(settings: Settings, *, watch: bool = False) -> str | None:
+    """Why --store, --store-timeout and --workers cannot work as given (None: they can)."""
+    workers = settings.workers
+    if not 1 <= workers <= MAX_WORKERS:
+        return f"--workers must be a whole number from 1 to {MAX_WORKERS}"
+    if not 0 < settings.store_timeout <= MAX_STORE_TIMEOUT_S:
+        return (
+            f"--store-timeout must be a number of seconds above 0, at most {MAX_STORE_TIMEOUT_S:g}"
+        )
+    problem = store_problem(settings.store)
+    if problem is not None:
+        return f"--store {settings.store!r}: {problem}"
+    if workers > 1 and settings.store == "memory":
+        return (
+            f"--workers {workers} needs a shared store: with --store memory each worker holds its "
+            "own world, so a session created on one is 404 on another; use --store redis://HOST:PORT/DB"
+        )
+    if workers > 1 and watch:
+        return (
+            "--watch reloads one process only: with --workers, kill -HUP the parent to restart "
+            "the workers one by one on the edited files"
+        )
+    return None
+
+
+def store_problem(store: str) -> str | None:
+    """Why `store` is neither `memory` nor a URL redis-py connects with (None: it is one). redis-py
+    silently drops a database that is not a number, and a host or port it cannot use surfaces only
+    on the first call, so those are checked here."""
+    if store == "memory":
+        return None
+    scheme = store.partition("://")[0]
+    if scheme not in STORE_SCHEMES:
+        return "not 'memory' or a redis://HOST:PORT/DB, rediss:// or unix:///PATH?db=N URL"
+    from redis.connection import parse_url
+
+    try:
+        parsed = parse_url(store)  # type: ignore[no-untyped-call]  # redis-py has no hints here
+        port = urlsplit(store).port
+    except ValueError as exc:
+        return f"not a Redis URL: {exc}"
+    if scheme == "unix":
+        return None if parsed.get("path") else "a unix:// URL needs the socket's path"
+    if not parsed.get("host"):
+        return "the URL needs a host, as in redis://127.0.0.1:6379/0"
+    if port == 0:
+        return "the port must be from 1 to 65535"
+    if not re.fullmatch(r"/?\d*", urlsplit(store).path):
+        return "the database must be a number, as in redis://127.0.0.1:6379/0"
+    return None
+
+
+def store_label(store: str) -> str:
+    """The store as the banner shows it: a password in the URL is not printed."""
+    password = urlsplit(store).password
+    return store if password is None else store.replace(f":{password}@", ":***@", 1)
+
+
+def banner(app: MockApp, *, watch: bool = False, served: Settings | None = None) -> str:
+    """`served`: the settings the workers serve, when `app` is the parent's stand-in."""
+    s = served or app.settings
     base = f"http://{s.host}:{s.port}"
     world = f"world '{s.world}'" if app.worlds is not None else "no world (stateless)"
     scenarios = ", ".join(sorted(app.scenarios)) or "none"
@@ -56,6 +141,11 @@ def banner(app: MockApp, *, watch: bool = False) -> str:
         if s.journal_size
         else "  journal   off (--journal-size 0)",
     ]
+    if s.store != "memory" or s.workers > 1:
+        lines.append(
+            f"  store     {store_label(s.store)}, {s.workers} worker process"
+            f"{'es' if s.workers > 1 else ''} (docs/scale.md)"
+        )
     if s.scenario:
         lines.append(f"  active    scenario '{s.scenario}' applies to every request")
     if s.seed is not None:
@@ -69,7 +159,14 @@ def banner(app: MockApp, *, watch: bool = False) -> str:
 
 
 def serve(settings: Settings, *, watch: bool = False) -> int:
-    app = build(settings)
+    # The parent of N workers serves nothing: it checks the files over the memory store, so
+    # starting never waits for the shared one (a worker answers 503 until the store is up).
+    local = (
+        settings
+        if settings.workers == 1
+        else dataclasses.replace(settings, store="memory", workers=1)
+    )
+    app = startup_problem(settings, watch=watch) or build(local)
     if isinstance(app, str):
         print(f"mockserver: {app}", file=sys.stderr)
         return EXIT_USAGE
@@ -82,27 +179,90 @@ def serve(settings: Settings, *, watch: bool = False) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    print(banner(app, watch=watch), flush=True)
+    print(banner(app, watch=watch, served=settings), flush=True)
+    if settings.workers > 1:
+        del app
+        return serve_workers(settings)
     served: Any = app
     if watch:  # the reloader starts its watcher from uvicorn's lifespan
         from mockserver.reload import Reloader
 
         served = Reloader(app)
+    _freeze()
+    config = uvicorn.Config(served, **uvicorn_options(settings, watch=watch))
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn handles SIGINT; this is the fallback
+        uvicorn.Server(config).run()
+    return 0
+
+
+def uvicorn_options(settings: Settings, *, watch: bool = False) -> dict[str, Any]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        "access_log": False,  # the mock's own access log (--access-log) knows more
+        "log_level": "warning",
+        "loop": "auto",
+        "lifespan": "on" if watch else "off",
+        "proxy_headers": False,
+        **http_limits.uvicorn_options(),  # head size and time, keep-alive, concurrency
+    }
+
+
+# -- N workers on one port -------------------------------------------------------------------------
+def serve_workers(settings: Settings) -> int:
+    """uvicorn's own supervisor, as `uvicorn --workers N` runs it (uvicorn/main.py `run`): the
+    parent binds the socket and spawns N processes that share it; each imports `worker_app`. The
+    parent restarts a worker that dies, stops them all on Ctrl-C, and stops when one cannot
+    start (it would fail the same way again)."""
+    os.environ[SETTINGS_ENV] = settings_to_env(settings)  # spawned workers inherit it
+    config = uvicorn.Config(WORKER_APP, factory=True, **uvicorn_options(settings))
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    with contextlib.suppress(KeyboardInterrupt):
+        supervisor.run()
+    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+        print("mockserver: a worker could not start (why is above); stopped", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+def worker_app() -> MockApp:
+    """The app one worker serves, built from the parent's Settings. A worker that cannot build
+    it says why and exits with uvicorn's STARTUP_FAILURE, which stops the parent rather than
+    restarting the worker for ever."""
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    try:
+        app = build(settings_from_env(os.environ[SETTINGS_ENV]))
+    except Exception:
+        traceback.print_exc()
+        sys.exit(STARTUP_FAILURE)
+    if isinstance(app, str):
+        print(f"mockserver: {app}", file=sys.stderr, flush=True)
+        sys.exit(STARTUP_FAILURE)
+    _freeze()
+    return app
+
+
+def settings_to_env(settings: Settings) -> str:
+    """Settings as JSON: paths as strings, tuples as lists."""
+    return json.dumps(dataclasses.asdict(settings), default=str)
+
+
+def settings_from_env(text: str) -> Settings:
+    """`settings_to_env` read back, each value to its field's type."""
+    hints = typing.get_type_hints(Settings)
+    values = json.loads(text)
+    for name, value in values.items():
+        hint = hints[name]
+        if value is not None and Path in (hint, *typing.get_args(hint)):
+            values[name] = Path(value)
+        elif typing.get_origin(hint) is tuple:
+            values[name] = tuple(value)
+    return Settings(**values)
+
+
+def _freeze() -> None:
     # Everything built so far lives as long as the process: keep it out of the collector's
     # scans, so a full collection under load does not walk the whole spec (a p99 spike).
     gc.collect()
     gc.freeze()
-    config = uvicorn.Config(
-        served,
-        host=settings.host,
-        port=settings.port,
-        access_log=False,  # the mock's own access log (--access-log) knows more
-        log_level="warning",
-        loop="auto",
-        lifespan="on" if watch else "off",
-        proxy_headers=False,
-        **http_limits.uvicorn_options(),  # head size and time, keep-alive, concurrency
-    )
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn handles SIGINT; this is the fallback
-        uvicorn.Server(config).run()
-    return 0
