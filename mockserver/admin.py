@@ -86,6 +86,7 @@ class Admin:
         if console.wants_page(call.headers):
             return console.asset(console.PAGE)
         engine = self.engine
+        engine.sync_controls()
         return {
             "spec": engine.spec.title,
             "operations": len(engine.spec.operations),

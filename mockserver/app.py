@@ -64,6 +64,7 @@ from mockserver.redisstore import RedisStore, shared
 from mockserver.rules import Rules
 from mockserver.scenarios import Scenario
 from mockserver.settings import Settings
+from mockserver.shared_controls import SharedRules, SharedScenarios
 from mockserver.shared_journal import SharedJournal
 
 
@@ -100,7 +101,7 @@ class MockApp:
         self.journal = (
             SharedJournal(self.store, *journal_parts) if self.store else Journal(*journal_parts)
         )
-        self.rules = Rules(self.spec)
+        self.rules = SharedRules(self.spec, self.store) if self.store else Rules(self.spec)
         self.delays = Delays(settings.seed)
         if carry is not None:
             self._carry_parts(carry)
@@ -109,6 +110,8 @@ class MockApp:
         self.engine = Engine(
             self.flavor, self.scenarios, settings.scenario, self.worlds, self.rules, self.delays
         )
+        if self.store is not None:
+            self.engine.controls = SharedScenarios(self.store, settings.scenario)
         self.admin = Admin(self.engine, self.journal, self.store)
         if carry is not None:
             self.carry_choices(carry)
@@ -128,10 +131,11 @@ class MockApp:
         self.namespaces = Registry(settings.namespace_ttl, settings.max_namespaces)
         if self.worlds is not None:
             self.namespaces.on_forget(self.engine.forget_world)
-        if self.store is None:  # a shared store keeps what other workers still serve
+        if self.store is None:  # a shared store keeps what other workers still serve, and
+            # forgets a namespace by itself when no worker has served it for that long
             self.namespaces.on_forget(self.journal.clear)
-        self.namespaces.on_forget(self.rules.clear)
-        self.namespaces.on_forget(lambda name: self.engine.active.pop(name, None))
+            self.namespaces.on_forget(self.rules.clear)
+            self.namespaces.on_forget(lambda name: self.engine.active.pop(name, None))
         self.namespaces.on_forget(self.admin.bundles.forget)
         if carry is not None:  # hot reload: the same namespaces, idle since when they were
             self.namespaces._seen = carry.namespaces._seen

@@ -20,7 +20,7 @@ the spec requires one (as Prism does: QA forcing a response still looks like a s
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -36,6 +36,9 @@ from mockserver.namespaces import EVERYONE
 from mockserver.rules import Rules
 from mockserver.scenarios import Rule, Scenario
 from mockserver.spec import Operation, Response
+
+if TYPE_CHECKING:
+    from mockserver.shared_controls import SharedScenarios
 
 _STAMP = "\x00now\x00"  # where the current time goes in a cached body
 _STAMP_JSON = orjson.dumps(_STAMP)
@@ -63,9 +66,17 @@ class Engine:
         self.rules = rules or Rules(flavor.spec)
         self.delays = delays or Delays()
         self._switched: dict[str, Scenario] = {}  # namespaces whose world a scenario switched
+        self.controls: SharedScenarios | None = None  # with a shared store: `active` lives there
+
+    def sync_controls(self) -> None:
+        """Bring `active` up to date with what other workers switched (a shared store)."""
+        if self.controls is not None:
+            self.controls.sync(self)
 
     def answer(self, call: Call, op: Operation, exchange: Exchange | None = None) -> Reply:
         ex = exchange or Exchange(0.0)
+        if self.controls is not None:
+            self.controls.sync(self)
         ex.decided_by = "override"  # a malformed Prefer is the override's refusal
         selection = prefer.parse(call.headers, call.query)
         ex.decided_by = "scenario"  # an unknown scenario name, likewise
@@ -230,6 +241,8 @@ class Engine:
             self.active.pop(namespace, None)
         else:
             self.active[namespace] = self.scenario_named(name)
+        if self.controls is not None:
+            self.controls.publish(namespace, name)
         if self.worlds is None:
             return
         # The worlds that exist feel it now, not at their next call (their clocks may move first).

@@ -2,8 +2,9 @@
 
 Each namespace's entries are a capped Redis stream (`mock:{ns}:j`, `--journal-size` entries,
 trimmed by Redis), numbered by the namespace's own counter (`mock:{ns}:jn`), so entry ids are
-small integers, newest highest, as in the embedded journal; an id names an entry within its
-namespace. An entry is written once, as JSON of what `Journal.record` keeps; reading decodes the
+small integers, newest highest, as in the embedded journal. An id names an entry within its
+namespace: `GET /__mock/requests/{id}` looks in the caller's namespace first, then in every
+other (the newest entry with that id). An entry is written once, as JSON of what `Journal.record` keeps; reading decodes the
 stream back into `Entry` objects, and filtering, redaction and rendering are the embedded
 journal's own.
 """
@@ -53,12 +54,16 @@ class SharedJournal(Journal):
         return entry
 
     def lookup(self, namespace: str, entry_id: int) -> Entry | None:
-        rows = self.store._call(
-            self.store.redis.xrange,
-            self.store.key(namespace, "j"),
-            f"{entry_id}-1",
-            f"{entry_id}-1",
-        )
+        """The call's namespace's entry with this id, else the newest one of any namespace."""
+        found = self._one(namespace, entry_id)
+        if found is not None:
+            return found
+        others = (self._one(name, entry_id) for name in self._names() if name != namespace)
+        return max((e for e in others if e is not None), key=lambda e: e.wall, default=None)
+
+    def _one(self, namespace: str, entry_id: int) -> Entry | None:
+        stream, rid = self.store.key(namespace, "j"), f"{entry_id}-1"
+        rows = self.store._call(self.store.redis.xrange, stream, rid, rid)
         return _decode(namespace, *rows[0]) if rows else None
 
     def clear(self, namespace: str) -> int:
@@ -79,6 +84,8 @@ class SharedJournal(Journal):
         return sorted(everyone, key=lambda entry: entry.wall, reverse=True)
 
     def _read(self, namespace: str) -> list[Entry]:
+        if not self.size:
+            return []
         rows = self.store._call(
             self.store.redis.xrevrange, self.store.key(namespace, "j"), "+", "-", self.size
         )
