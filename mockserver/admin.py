@@ -37,7 +37,7 @@ from mockserver.engine import Engine
 from mockserver.errors import ApiError, mock_refusal
 from mockserver.journal import Filter, FilterError, Journal
 from mockserver.namespaces import EVERYONE, checked
-from mockserver.redisstore import RedisStore
+from mockserver.redisstore import RedisStore, StoreUnavailable
 from mockserver.rules import RuleError
 
 PREFIX = "/__mock"
@@ -86,14 +86,18 @@ class Admin:
         if console.wants_page(call.headers):
             return console.asset(console.PAGE)
         engine = self.engine
-        engine.sync_controls()
+        try:
+            engine.sync_controls()
+            namespaces = engine.worlds.namespaces() if engine.worlds is not None else []
+        except StoreUnavailable:  # the status still answers, and says the store is down
+            namespaces = []
         return {
             "spec": engine.spec.title,
             "operations": len(engine.spec.operations),
             "scenarios": sorted(engine.scenarios),
             "activeScenarios": {ns: s.name for ns, s in sorted(engine.active.items())},
             "world": engine.worlds is not None,
-            "namespaces": engine.worlds.namespaces() if engine.worlds is not None else [],
+            "namespaces": namespaces,
             "journalSize": self.journal.size,
             "rules": len(engine.rules.listing()),
             "reloadError": self.reload_error,

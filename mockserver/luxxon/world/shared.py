@@ -372,7 +372,10 @@ def _record(changes: Changes) -> bytes:
 
 # -- a world from entities -----------------------------------------------------------------------
 def decode_entity(name: str, data: bytes | Any, current: Any = None) -> Any:
-    raw = decode(data) if isinstance(data, bytes | str) else data
+    """An entity from its JSON (bytes), or from a log record's parsed value (where only a
+    wide-integer entity is still text: `_embedded`)."""
+    wide = isinstance(data, str) and data[:1] == WIDE.decode()
+    raw = decode(data) if isinstance(data, bytes) or wide else data
     prefix = name[:2]
     hint = ENTITIES[prefix][1]
     if prefix == "w|":
