@@ -1,0 +1,410 @@
+"""Two mock processes, one world (issue 14): `mockserver serve --store redis://…` on two ports
+share every namespace through one real Redis, so a team can run the mock on several workers or
+hosts and its users cannot tell.
+
+Each test drives both mocks ("A" and "B") over HTTP, in a namespace of its own (a fresh copy of
+the default world), with the demo keys. The outage tests get a Redis and a pair of their own,
+since they stop it. `make serve` with no `--store` needs no Redis: tests/test_cli.py serves that
+way, and every in-process test runs on the default memory store.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+from tests.redis_server import RedisServer
+from tests.world_client import (
+    ASSIGNED,
+    BOGOTA,
+    CONSUMER,
+    MEDELLIN,
+    MEDELLIN_WS,
+    OPERATOR,
+    OPERATOR_WS,
+    assert_documented,
+    seconds_between,
+)
+
+STORE_TIMEOUT_S = 0.5  # --store-timeout: how long a store call may take before the call is a 503
+CALL_TIMEOUT_S = 10.0  # no answer by then is a hang, and the test fails
+OUTAGE_CALL_TIMEOUT_S = 5.0  # with the store down: ten times the store timeout, for a busy machine
+START_TIMEOUT_S = 60.0
+RECOVERY_TIMEOUT_S = 15.0
+RACERS = 50
+POOL_ROOM = 7  # sessions the pool can hold in the creates race
+OPEN = ("REQUESTED", "ASSIGNED", "LIVE")  # states that hold part of the pool
+QUOTE = {"lat": "4.66", "lng": "-74.05", "durationSeconds": "60"}
+WORKSPACE_OF = {OPERATOR: OPERATOR_WS, MEDELLIN: MEDELLIN_WS}
+
+
+class Mock:
+    """`mockserver serve --store URL` as a user starts it, in a process of its own."""
+
+    def __init__(self, store_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        # A file, not a pipe (a full pipe would block the mock), open as long as the process.
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115
+        command = [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port)]
+        command += ["--store", store_url, "--store-timeout", str(STORE_TIMEOUT_S)]
+        self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_until_ready(self, deadline: float) -> None:
+        while True:
+            try:
+                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(
+                    f"the mock on port {self.port} did not start:\n{self.output()}"
+                )
+            time.sleep(0.05)
+
+    def output(self) -> str:
+        self._log.seek(0)
+        return "\n".join(self._log.read().decode(errors="replace").splitlines()[-40:])
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self._log.close()
+
+
+@contextmanager
+def two_mocks(store_url: str) -> Iterator[tuple[Mock, Mock]]:
+    """Two mocks on one store, started side by side; always stopped."""
+    mocks: list[Mock] = []
+    try:
+        mocks = [Mock(store_url), Mock(store_url)]
+        deadline = time.monotonic() + START_TIMEOUT_S
+        for mock in mocks:
+            mock.wait_until_ready(deadline)
+        yield mocks[0], mocks[1]
+    finally:
+        for mock in mocks:
+            mock.close()
+
+
+class Via:
+    """One of the two mocks, in one namespace: the calls a test makes through it."""
+
+    def __init__(self, name: str, mock: Mock, namespace: str, timeout: float) -> None:
+        self.name, self.url, self.namespace = name, mock.url, namespace
+        self.http = httpx.Client(base_url=mock.url, timeout=timeout)
+
+    def headers(self, key: str | None = CONSUMER) -> dict[str, str]:
+        headers = {"X-Mock-Namespace": self.namespace}
+        if key is not None:
+            headers["Authorization"] = f"Bearer {key}"
+        return headers
+
+    def call(self, method: str, path: str, key: str | None = CONSUMER, **kw: Any) -> httpx.Response:
+        headers = {**self.headers(key), **kw.pop("headers", {})}
+        return self.http.request(method, "/api/v1" + path, headers=headers, **kw)
+
+    def ok(self, method: str, path: str, key: str | None = CONSUMER, **kw: Any) -> Any:
+        response = self.call(method, path, key, **kw)
+        assert response.status_code == 200, f"via {self.name}: {response.text}"
+        assert_documented(response)
+        return response.json()["data"]
+
+    def fails(self, status: int, code: str, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        response = self.call(method, path, **kw)
+        body: dict[str, Any] = response.json()
+        assert (response.status_code, body.get("code")) == (status, code), (
+            f"via {self.name}: {body}"
+        )
+        assert_documented(response)
+        return body
+
+    def admin(self, method: str, path: str, **kw: Any) -> Any:
+        response = self.http.request(method, "/__mock" + path, headers=self.headers(None), **kw)
+        assert response.status_code == 200, f"via {self.name}: {response.text}"
+        return response.json()["data"]
+
+    def create(self, **fields: Any) -> dict[str, Any]:
+        body = {**BOGOTA, "maxDurationSeconds": 600, **fields}
+        session: dict[str, Any] = self.ok("POST", "/sessions", json=body)
+        session.pop("consistencyToken")  # only the create's answer has it; reads show the rest
+        return session
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.ok("GET", f"/sessions/{session_id}")
+        return found
+
+    def listed(self) -> list[dict[str, Any]]:
+        sessions: list[dict[str, Any]] = self.ok("GET", "/sessions", params={"limit": "500"})
+        return sessions
+
+    def ids(self) -> set[str]:
+        return {s["id"] for s in self.listed()}
+
+
+@contextmanager
+def both(pair: tuple[Mock, Mock], timeout: float = CALL_TIMEOUT_S) -> Iterator[tuple[Via, Via]]:
+    """A and B in a namespace nobody has used yet."""
+    namespace = f"shared-{uuid.uuid4().hex[:12]}"
+    a, b = Via("A", pair[0], namespace, timeout), Via("B", pair[1], namespace, timeout)
+    try:
+        yield a, b
+    finally:
+        a.http.close()
+        b.http.close()
+
+
+@pytest.fixture(scope="module")
+def pair(redis_server: RedisServer) -> Iterator[tuple[Mock, Mock]]:
+    redis_server.start()
+    redis_server.resume()
+    redis_server.flush()
+    with two_mocks(redis_server.url) as mocks:
+        yield mocks
+
+
+@pytest.fixture
+def via(pair: tuple[Mock, Mock]) -> Iterator[tuple[Via, Via]]:
+    with both(pair) as sides:
+        yield sides
+
+
+def race(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
+    """All the calls at once from threads released together (each side's client is thread-safe
+    and opens as many connections as there are callers)."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], httpx.Response]) -> httpx.Response:
+        barrier.wait(timeout=CALL_TIMEOUT_S)
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        answers = list(pool.map(run, calls))
+    for answer in {(r.status_code, r.json().get("code")): r for r in answers}.values():
+        assert_documented(answer)  # one of each kind: openapi-core takes a while per answer
+    return answers
+
+
+# -- one world through two processes -----------------------------------------------------------------
+def test_a_session_created_through_one_mock_is_read_through_the_other(
+    via: tuple[Via, Via],
+) -> None:
+    a, b = via
+    created = a.create()
+    assert b.session(created["id"]) == created
+    assert created["id"] in b.ids()
+    other = b.create(maxDurationSeconds=60)
+    assert a.session(other["id"]) == other
+    assert a.listed() == b.listed()
+
+
+def test_of_50_accepts_spread_over_both_mocks_exactly_one_wins(via: tuple[Via, Via]) -> None:
+    a, b = via
+    # Two operators race: free Medellín (cancel the session it holds) and move its coverage
+    # over Bogotá, so the session must end up with whichever one won, not merely with someone.
+    assert a.ok("DELETE", f"/sessions/{ASSIGNED}")["state"] == "CANCELLED"
+    coverage = {"coverageLat": 4.66, "coverageLng": -74.05, "coverageRadiusMeters": 15000}
+    b.ok("PATCH", f"/workspaces/{MEDELLIN_WS}", MEDELLIN, json=coverage)
+    requested = b.create()
+    seats = [(a if i % 2 else b, OPERATOR if i % 4 < 2 else MEDELLIN) for i in range(RACERS)]
+
+    def accept(side: Via, key: str) -> Callable[[], httpx.Response]:
+        return lambda: side.call("POST", f"/sessions/{requested['id']}/accept", key, json={})
+
+    answers = race([accept(side, key) for side, key in seats])
+    outcomes = Counter((r.status_code, r.json().get("code")) for r in answers)
+    assert outcomes == Counter({(200, None): 1, (409, "INVALID_STATE"): RACERS - 1})
+    (winner,) = [key for (_, key), r in zip(seats, answers, strict=True) if r.status_code == 200]
+    for side in (a, b):
+        session = side.session(requested["id"])
+        assert session["state"] == "ASSIGNED"
+        assert session["operatorWorkspaceId"] == WORKSPACE_OF[winner]
+
+
+def test_of_50_creates_against_a_pool_with_room_for_7_exactly_7_are_made(
+    via: tuple[Via, Via],
+) -> None:
+    a, b = via
+    before = a.listed()
+    # docs/world.md: available = trackedBalance − holds of open sessions − charges not yet
+    # confirmed (none in the default world: its ENDED session's settlement is CONFIRMED).
+    held = sum(int(s["holdMicroUsdc"]) for s in before if s["state"] in OPEN)
+    available = int(b.ok("GET", "/wallet")["trackedBalance"]) - held
+    rate = int(b.ok("GET", "/pricing/quote", params=QUOTE)["ratePerSecondMicroUsdc"])
+    seconds = available // (POOL_ROOM * rate)  # a hold is rate × maxDurationSeconds
+    assert POOL_ROOM * seconds * rate <= available < (POOL_ROOM + 1) * seconds * rate
+    too_big = {**BOGOTA, "maxDurationSeconds": available // rate + 1}
+    refused = a.fails(402, "INSUFFICIENT_CREDIT", "POST", "/sessions", json=too_big)
+    assert f"{available} available" in refused["message"]  # the mock agrees on the pool
+
+    body = {**BOGOTA, "maxDurationSeconds": seconds}
+
+    def create(side: Via) -> Callable[[], httpx.Response]:
+        return lambda: side.call("POST", "/sessions", json=body)
+
+    answers = race([create(a if i % 2 else b) for i in range(RACERS)])
+    outcomes = Counter((r.status_code, r.json().get("code")) for r in answers)
+    assert outcomes == Counter(
+        {(200, None): POOL_ROOM, (402, "INSUFFICIENT_CREDIT"): RACERS - POOL_ROOM}
+    )
+    made = {r.json()["data"]["id"] for r in answers if r.status_code == 200}
+    assert len(made) == POOL_ROOM
+    old = {s["id"] for s in before}
+    assert a.ids() - old == made and b.ids() - old == made
+    b.fails(402, "INSUFFICIENT_CREDIT", "POST", "/sessions", json=body)  # and it stays full
+
+
+def test_a_clock_moved_through_one_mock_is_the_clock_of_the_other(via: tuple[Via, Via]) -> None:
+    a, b = via
+    frozen = a.admin("POST", "/clock", json={"freeze": True})
+    assert frozen["frozen"] is True
+    assert b.admin("GET", "/clock") == frozen
+    waiting = b.create(waitTimeoutSeconds=5)
+    quote = b.ok("GET", "/pricing/quote", params=QUOTE)  # lives 30 s
+    moved = a.admin("POST", "/clock", json={"advance": 40})
+    assert seconds_between(frozen["now"], moved["now"]) == 40
+    assert b.admin("GET", "/clock") == moved
+    expired = b.session(waiting["id"])
+    assert expired["state"] == "EXPIRED"
+    assert a.session(waiting["id"]) == expired  # applied once: the same end time through both
+    late = {**BOGOTA, "maxDurationSeconds": 60, "quoteId": quote["quoteId"]}
+    refused = b.fails(409, "QUOTE_EXPIRED", "POST", "/sessions", json=late)
+    assert refused["detail"] == "quote:expired"
+
+
+def test_the_journal_lists_calls_made_through_both_mocks(via: tuple[Via, Via]) -> None:
+    a, b = via
+    path = f"/sessions/{uuid.uuid4()}"  # a session nobody has: a path only this test calls
+    for side in (a, b):
+        side.fails(404, "SESSION_NOT_FOUND", "GET", path, headers={"X-Test-Via": side.name})
+    wanted = {"path": "/api/v1" + path}
+    for side in (a, b):
+        entries = side.admin("GET", "/requests", params=wanted)["requests"]
+        newest_first = [e["request"]["headers"]["x-test-via"] for e in entries]
+        assert newest_first == ["B", "A"]
+        assert [e["response"]["status"] for e in entries] == [404, 404]
+        assert [e["decidedBy"] for e in entries] == ["world", "world"]
+        assert side.admin("POST", "/requests/count", json=wanted)["count"] == 2
+
+
+# -- the store goes away ---------------------------------------------------------------------------
+@dataclass
+class Outage:
+    redis: RedisServer
+    mocks: tuple[Mock, Mock]
+
+
+@pytest.fixture(scope="module")
+def outage(redis_server: RedisServer) -> Iterator[Outage]:
+    """A Redis of its own (these tests stop it) and two mocks on it. `redis_server` is asked for
+    so these tests skip, or fail in CI, exactly as the others do without redis-server."""
+    with RedisServer() as own, two_mocks(own.url) as mocks:
+        yield Outage(own, mocks)
+
+
+def test_the_test_redis_keeps_what_it_acknowledged_across_a_restart(
+    redis_server: RedisServer,
+) -> None:
+    """The premise of the outage tests: the harness's Redis loses nothing on stop and start, so a
+    session missing after one is the mock's doing."""
+    with RedisServer() as own:
+        with own.client() as client:
+            client.set("acknowledged", "yes")
+        own.stop()
+        own.start()
+        with own.client() as client:
+            assert client.get("acknowledged") == b"yes"
+
+
+def assert_unavailable(side: Via, method: str, path: str, **kw: Any) -> None:
+    """A 503 in the API's envelope, in bounded time: not a 500, not a hang."""
+    try:
+        response = side.call(method, path, **kw)
+    except httpx.TimeoutException:
+        pytest.fail(f"{method} {path} via {side.name}: no answer in {OUTAGE_CALL_TIMEOUT_S} s")
+    assert response.status_code == 503, f"via {side.name}: {response.status_code} {response.text}"
+    body = response.json()
+    assert body["statusCode"] == 503
+    assert isinstance(body["code"], str) and body["code"]
+    assert isinstance(body["message"], str) and body["message"]
+
+
+def wait_until_served(side: Via, path: str) -> None:
+    """Once the store is back the mock answers again by itself; until then only 503s."""
+    deadline = time.monotonic() + RECOVERY_TIMEOUT_S
+    while True:
+        response = side.call("GET", path)
+        if response.status_code == 200:
+            return
+        assert response.status_code == 503, f"via {side.name}: {response.text}"
+        assert time.monotonic() < deadline, f"via {side.name}: still 503 after the store came back"
+        time.sleep(0.1)
+
+
+def test_with_redis_stopped_calls_answer_503_then_recover_losing_nothing_acknowledged(
+    outage: Outage,
+) -> None:
+    with both(outage.mocks, OUTAGE_CALL_TIMEOUT_S) as (a, b):
+        kept = a.create()
+        assert b.session(kept["id"]) == kept  # both mocks have the namespace in hand
+        before = b.ids()
+        outage.redis.stop()
+        try:
+            for side in (a, b):
+                assert_unavailable(side, "GET", f"/sessions/{kept['id']}")
+                assert_unavailable(
+                    side, "POST", "/sessions", json={**BOGOTA, "maxDurationSeconds": 60}
+                )
+                unseen = {"X-Mock-Namespace": f"unseen-{uuid.uuid4().hex[:8]}"}  # nobody has it
+                assert_unavailable(side, "GET", "/sessions", headers=unseen)
+                status = side.http.get("/__mock")  # the console still answers, naming the store
+                assert status.status_code == 200 and f"127.0.0.1:{outage.redis.port}" in status.text
+        finally:
+            outage.redis.start()
+        for side in (a, b):
+            wait_until_served(side, f"/sessions/{kept['id']}")
+        assert a.session(kept["id"]) == kept == b.session(kept["id"])
+        assert a.ids() == before == b.ids()  # a create refused with 503 made nothing
+        again = b.create()
+        assert a.session(again["id"]) == again
+
+
+def test_with_redis_hung_calls_answer_503_within_the_store_timeout_then_recover(
+    outage: Outage,
+) -> None:
+    with both(outage.mocks, OUTAGE_CALL_TIMEOUT_S) as (a, b):
+        kept = b.create()
+        outage.redis.pause()
+        try:
+            for side in (a, b):
+                assert_unavailable(side, "GET", f"/sessions/{kept['id']}")
+                # A write that timed out may still land when Redis wakes (as in production): it
+                # was not acknowledged, so nothing is said of it here.
+                assert_unavailable(
+                    side, "POST", "/sessions", json={**BOGOTA, "maxDurationSeconds": 60}
+                )
+        finally:
+            outage.redis.resume()
+        for side in (a, b):
+            wait_until_served(side, f"/sessions/{kept['id']}")
+        assert a.session(kept["id"]) == kept == b.session(kept["id"])
