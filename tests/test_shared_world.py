@@ -3,9 +3,10 @@ share every namespace through one real Redis, so a team can run the mock on seve
 hosts and its users cannot tell.
 
 Each test drives both mocks ("A" and "B") over HTTP, in a namespace of its own (a fresh copy of
-the default world), with the demo keys. The outage tests get a Redis and a pair of their own,
-since they stop it. `make serve` with no `--store` needs no Redis: tests/test_cli.py serves that
-way, and every in-process test runs on the default memory store.
+the default world), with the demo keys. The outage tests come last: they stop and freeze the
+Redis under the same two mocks, make sure it runs again, and check the mocks came back by
+themselves. `make serve` with no `--store` needs no Redis: tests/test_cli.py serves that way,
+and every in-process test runs on the default memory store.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -308,20 +308,6 @@ def test_the_journal_lists_calls_made_through_both_mocks(via: tuple[Via, Via]) -
 
 
 # -- the store goes away ---------------------------------------------------------------------------
-@dataclass
-class Outage:
-    redis: RedisServer
-    mocks: tuple[Mock, Mock]
-
-
-@pytest.fixture(scope="module")
-def outage(redis_server: RedisServer) -> Iterator[Outage]:
-    """A Redis of its own (these tests stop it) and two mocks on it. `redis_server` is asked for
-    so these tests skip, or fail in CI, exactly as the others do without redis-server."""
-    with RedisServer() as own, two_mocks(own.url) as mocks:
-        yield Outage(own, mocks)
-
-
 def test_the_test_redis_keeps_what_it_acknowledged_across_a_restart(
     redis_server: RedisServer,
 ) -> None:
@@ -362,13 +348,13 @@ def wait_until_served(side: Via, path: str) -> None:
 
 
 def test_with_redis_stopped_calls_answer_503_then_recover_losing_nothing_acknowledged(
-    outage: Outage,
+    redis_server: RedisServer, pair: tuple[Mock, Mock]
 ) -> None:
-    with both(outage.mocks, OUTAGE_CALL_TIMEOUT_S) as (a, b):
+    with both(pair, OUTAGE_CALL_TIMEOUT_S) as (a, b):
         kept = a.create()
         assert b.session(kept["id"]) == kept  # both mocks have the namespace in hand
         before = b.ids()
-        outage.redis.stop()
+        redis_server.stop()
         try:
             for side in (a, b):
                 assert_unavailable(side, "GET", f"/sessions/{kept['id']}")
@@ -377,24 +363,25 @@ def test_with_redis_stopped_calls_answer_503_then_recover_losing_nothing_acknowl
                 )
                 unseen = {"X-Mock-Namespace": f"unseen-{uuid.uuid4().hex[:8]}"}  # nobody has it
                 assert_unavailable(side, "GET", "/sessions", headers=unseen)
-                status = side.http.get("/__mock")  # the console still answers, naming the store
-                assert status.status_code == 200 and f"127.0.0.1:{outage.redis.port}" in status.text
+                store = side.admin("GET", "")["store"]  # GET /__mock answers, and says so
+                assert store["up"] is False and f"127.0.0.1:{redis_server.port}" in store["url"]
         finally:
-            outage.redis.start()
+            redis_server.start()
         for side in (a, b):
             wait_until_served(side, f"/sessions/{kept['id']}")
         assert a.session(kept["id"]) == kept == b.session(kept["id"])
         assert a.ids() == before == b.ids()  # a create refused with 503 made nothing
+        assert a.admin("GET", "")["store"]["up"] is True
         again = b.create()
         assert a.session(again["id"]) == again
 
 
 def test_with_redis_hung_calls_answer_503_within_the_store_timeout_then_recover(
-    outage: Outage,
+    redis_server: RedisServer, pair: tuple[Mock, Mock]
 ) -> None:
-    with both(outage.mocks, OUTAGE_CALL_TIMEOUT_S) as (a, b):
+    with both(pair, OUTAGE_CALL_TIMEOUT_S) as (a, b):
         kept = b.create()
-        outage.redis.pause()
+        redis_server.pause()
         try:
             for side in (a, b):
                 assert_unavailable(side, "GET", f"/sessions/{kept['id']}")
@@ -404,7 +391,7 @@ def test_with_redis_hung_calls_answer_503_within_the_store_timeout_then_recover(
                     side, "POST", "/sessions", json={**BOGOTA, "maxDurationSeconds": 60}
                 )
         finally:
-            outage.redis.resume()
+            redis_server.resume()
         for side in (a, b):
             wait_until_served(side, f"/sessions/{kept['id']}")
         assert a.session(kept["id"]) == kept == b.session(kept["id"])
