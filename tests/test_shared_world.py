@@ -171,7 +171,8 @@ def test_what_falls_due_is_applied_once_when_both_mocks_read_at_once(via: tuple[
     answers = race([lambda side=side, path=path: side.call("GET", path) for side, path in reads])
     assert {outcome(r) for r in answers} == {(200, None)}
     for side in (a, b):
-        assert side.session(session["id"])["chargedMicroUsdc"] == "30000"
+        ended = side.session(session["id"])
+        assert (ended["state"], ended["chargedMicroUsdc"]) == ("EXPIRED", "30000")
         events = side.ok("GET", "/wallet/events", params={"limit": "200"})
         settled = [e["amountUsdc"] for e in events if e["relatedSession"] == session["id"]]
         assert settled == ["30000"]
