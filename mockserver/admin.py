@@ -89,8 +89,9 @@ class Admin:
         try:
             engine.sync_controls()
             namespaces = engine.worlds.namespaces() if engine.worlds is not None else []
+            rules = len(engine.rules.listing())
         except StoreUnavailable:  # the status still answers, and says the store is down
-            namespaces = []
+            namespaces, rules = [], 0
         return {
             "spec": engine.spec.title,
             "operations": len(engine.spec.operations),
@@ -99,7 +100,7 @@ class Admin:
             "world": engine.worlds is not None,
             "namespaces": namespaces,
             "journalSize": self.journal.size,
-            "rules": len(engine.rules.listing()),
+            "rules": rules,
             "reloadError": self.reload_error,
             "store": self.store_state(),
         }

@@ -76,6 +76,7 @@ class Engine:
     def answer(self, call: Call, op: Operation, exchange: Exchange | None = None) -> Reply:
         ex = exchange or Exchange(0.0)
         if self.controls is not None:
+            ex.decided_by = "world"  # a shared store that fails here fails for the world too
             self.controls.sync(self)
         ex.decided_by = "override"  # a malformed Prefer is the override's refusal
         selection = prefer.parse(call.headers, call.query)
