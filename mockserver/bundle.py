@@ -26,6 +26,7 @@ API calls (a rule added, the clock moved) are not in the journal and so not repl
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -69,7 +70,7 @@ class Bundles:
         if start is None:
             if len(self.starts) >= MAX_STARTS:
                 del self.starts[next(iter(self.starts))]
-            start = self.starts[namespace] = Start(orjson.dumps(self.state(namespace, create=True)))
+            start = self.starts[namespace] = Start(_dumps(self.state(namespace, create=True)))
         start.calls += 1
 
     def forget(self, namespace: str) -> None:
@@ -104,7 +105,7 @@ class Bundles:
             "namespace": namespace,
             **self.state(namespace, create=False),
             "journal": entries,
-            "start": orjson.loads(start.state) if start is not None and note is None else None,
+            "start": json.loads(start.state) if start is not None and note is None else None,
             "startNote": note,
         }
 
@@ -178,7 +179,7 @@ class Bundles:
             engine.rules.add(raw, namespace)
         self.journal.clear(namespace)
         self.forget(namespace)
-        self.starts[namespace] = Start(orjson.dumps(self.state(namespace, create=True)))
+        self.starts[namespace] = Start(_dumps(self.state(namespace, create=True)))
         return {
             "namespace": namespace,
             "loaded": at,
@@ -235,3 +236,11 @@ def _namespace(scope: Scope) -> str | None:
 
 def _bad(message: str) -> ApiError:
     return mock_refusal("MOCK_BAD_BUNDLE", message, "bundle:invalid")
+
+
+def _dumps(value: Any) -> bytes:
+    """JSON of a world's state; integers beyond 64 bits (a heartbeat sequence) too."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":")).encode()

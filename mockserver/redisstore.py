@@ -140,7 +140,9 @@ class RedisStore:
         self.last_error: str | None = None
         self.last_error_at: float | None = None
         self.commits = 0
-        self.conflicts = 0
+        self.conflicts = 0  # commits that lost the race (the call ran again)
+        self.loads = 0  # namespaces read whole (first use, a reset, a log that did not reach)
+        self.patched = 0  # other workers' commits applied from the log
 
     # -- keys ------------------------------------------------------------------------------------
     @staticmethod
@@ -165,6 +167,7 @@ class RedisStore:
     def load(self, namespace: str) -> Loaded:
         """The whole namespace, read in one MULTI so it is one version's state."""
         k = self.key
+        self.loads += 1
         for _ in range(5):
             lists = self._call(self.redis.smembers, k(namespace, "ls"))
             pipe = self.redis.pipeline(transaction=True)
@@ -262,6 +265,7 @@ class RedisStore:
     def state(self) -> dict[str, Any]:
         """What `GET /__mock` shows: where the store is, whether it answers, its last failure."""
         up = True
+        self.watch.poll()
         try:
             self._call(self.redis.ping)
         except StoreUnavailable:
@@ -274,6 +278,8 @@ class RedisStore:
             "watch": self.watch.up,
             "commits": self.commits,
             "conflicts": self.conflicts,
+            "loads": self.loads,
+            "patched": self.patched,
             "lastError": self.last_error,
         }
 

@@ -38,6 +38,10 @@ class Watch:
         self._drain()
         return namespace in self._current
 
+    def poll(self) -> None:
+        """Read what Redis sent (and set the watch up, when it is down and due)."""
+        self._drain()
+
     def read(self, namespace: str) -> None:
         """We just read the namespace's version (and caught up with it)."""
         if self._listener is not None:

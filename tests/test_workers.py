@@ -10,22 +10,18 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from mockserver import serve
 from mockserver.settings import Settings
 from tests.conftest import TESTS, free_port
 
 PYTHON = sys.executable
-REDIS_SERVER = "/usr/bin/redis-server"
-NO_DISK = ("--save", "", "--appendonly", "no")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -180,41 +176,6 @@ def _socket_inodes(pid: int) -> set[str]:
             if target.startswith("socket:["):
                 inodes.add(target[len("socket:[") : -1])
     return inodes
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A redis-server of this test's own on a free loopback port, with nothing kept on disk."""
-    if not Path(REDIS_SERVER).is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{REDIS_SERVER} is missing: .ci/run installs it")
-        pytest.skip(f"{REDIS_SERVER} is missing (apt-get install redis-server)")
-    port = free_port()
-    with tempfile.TemporaryDirectory() as folder:
-        server = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir", folder, *NO_DISK],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    client.ping()
-                    break
-                except redis.ConnectionError:
-                    assert time.monotonic() < deadline and server.poll() is None, "no redis"
-                    time.sleep(0.05)
-            client.close()
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
 
 
 def test_two_workers_share_one_port_serve_and_stop_on_ctrl_c(

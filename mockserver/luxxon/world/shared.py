@@ -187,6 +187,7 @@ class SharedWorlds:
         if world is not None and version > world.version:
             records = self.store.records_since(namespace, world.version)
             if records is not None and _patch(world, records):
+                self.store.patched += len(records)
                 return world
         return self._load(namespace)
 
