@@ -30,7 +30,7 @@ from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 from redis.retry import Retry
 
 from mockserver.errors import ApiError
@@ -137,6 +137,7 @@ class RedisStore:
         )
         self._commit = self.redis.register_script(_COMMIT)
         self.watch = Watch(self.redis)
+        self.outbox = Outbox(self.redis)
         self.last_error: str | None = None
         self.last_error_at: float | None = None
         self.commits = 0
@@ -236,7 +237,14 @@ class RedisStore:
         args += _counted(changes.due_added)
         args += _counted((member,) for member in changes.due_removed)
         args += _counted((index[name], op, value) for name, op, value in changes.lists)
-        result = int(self._call(self._commit, keys=keys, args=args))
+        self.watch.expect(namespace)  # before it is sent: its message may come before its reply
+        try:
+            result = int(self._call(self._commit, keys=keys, args=args))
+        except StoreUnavailable:
+            self.watch.forget(namespace)  # it may or may not have landed: read the version
+            raise
+        if result < 0:
+            self.watch.expect(namespace, -1)
         if result < 0:
             self.conflicts += 1
             return None
@@ -281,6 +289,7 @@ class RedisStore:
             "loads": self.loads,
             "patched": self.patched,
             "lastError": self.last_error,
+            "journalEntriesLost": self.outbox.lost,
         }
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -290,6 +299,69 @@ class RedisStore:
             self.last_error = f"{type(exc).__name__}: {exc}"
             self.last_error_at = time.time()
             raise StoreUnavailable(type(exc).__name__) from None
+
+
+class Outbox:
+    """Writes nobody waits for (journal entries): sent at once on a connection of their own,
+    their replies read later, so a call pays one `send`, not a round trip. Redis applies them
+    in order, long before a tester's next request can read them; what is in flight when Redis
+    goes away is lost (`lost` counts it), as an access log loses lines on a full disk."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        pool = client.connection_pool
+        self._new_connection = lambda: pool.connection_class(**pool.connection_kwargs)
+        self._connection: Any = None
+        self._pending = 0
+        self._retry_at = 0.0
+        self.lost = 0
+
+    def send(self, *command: Any) -> None:
+        connection = self._connected()
+        if connection is None:
+            self.lost += 1
+            return
+        try:
+            while self._pending and connection.can_read(timeout=0):
+                self._reply(connection)
+            connection.send_packed_command(connection.pack_command(*command), check_health=False)
+            self._pending += 1
+        except (RedisError, OSError):
+            self._down()
+
+    def flush(self) -> None:
+        """Wait for every reply: what was sent is applied (before this worker reads it back)."""
+        connection = self._connection
+        try:
+            while connection is not None and self._pending:
+                self._reply(connection)
+        except (RedisError, OSError):
+            self._down()
+
+    def _reply(self, connection: Any) -> None:
+        self._pending -= 1
+        try:
+            connection.read_response()
+        except ResponseError:
+            self.lost += 1
+
+    def _connected(self) -> Any:
+        if self._connection is None and time.monotonic() >= self._retry_at:
+            self._retry_at = time.monotonic() + 1.0
+            connection = self._new_connection()  # type: ignore[no-untyped-call]
+            try:
+                connection.connect()
+            except (RedisError, OSError):
+                connection.disconnect()
+                return None
+            self._connection = connection
+        return self._connection
+
+    def _down(self) -> None:
+        self.lost += self._pending
+        self._pending = 0
+        if self._connection is not None:
+            self._connection.disconnect()
+        self._connection = None
 
 
 def shared(settings: Any) -> bool:

@@ -32,7 +32,6 @@ class SharedJournal(Journal):
     def __init__(self, store: RedisStore, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.store = store
-        self._append = store.redis.register_script(_APPEND)
 
     def record(self, namespace: str, *args: Any, **kwargs: Any) -> Entry | None:
         entry = super().record(namespace, *args, **kwargs)
@@ -42,19 +41,16 @@ class SharedJournal(Journal):
         key = self.store.key
         try:
             self.store.keep_alive(namespace)
-            entry.id = int(
-                self.store._call(
-                    self._append,
-                    keys=[key(namespace, "jn"), key(namespace, "j")],
-                    args=[self.size, _encode(entry)],
-                )
-            )
         except StoreUnavailable:  # the call answered 503 (or already had its answer): the
-            pass  # journal misses it, as an access log misses lines on a full disk
-        return entry
+            return entry  # journal misses it, as an access log misses lines on a full disk
+        self.store.outbox.send(
+            "EVAL", _APPEND, 2, key(namespace, "jn"), key(namespace, "j"), self.size, _encode(entry)
+        )
+        return entry  # its id is the store's: read back with the journal
 
     def lookup(self, namespace: str, entry_id: int) -> Entry | None:
         """The call's namespace's entry with this id, else the newest one of any namespace."""
+        self.store.outbox.flush()
         found = self._one(namespace, entry_id)
         if found is not None:
             return found
@@ -67,6 +63,7 @@ class SharedJournal(Journal):
         return _decode(namespace, *rows[0]) if rows else None
 
     def clear(self, namespace: str) -> int:
+        self.store.outbox.flush()
         names = self._names() if namespace == EVERYONE else [namespace]
         gone = 0
         for name in names:
@@ -78,6 +75,7 @@ class SharedJournal(Journal):
         return gone
 
     def _entries(self, namespace: str) -> Iterable[Entry]:
+        self.store.outbox.flush()
         if namespace != EVERYONE:
             return self._read(namespace)
         everyone = [entry for name in self._names() for entry in self._read(name)]

@@ -8,6 +8,12 @@ version it read since the last message about it is current, and the call runs on
 no round trip at all. Redis writes the message before the writer's own reply leaves, so a client
 that saw a write acknowledged by one worker and then asks another finds the message waiting.
 
+A worker's own commit is not news to it: it counts the message its commit will bring
+(`expect`, before sending it) and lets that one pass, so a call after a write of its own needs
+no round trip either. (No other worker's commit can hide in that message: one that landed before
+ours would have failed our version check, and one after ours needs our version, which it can only
+have read after the message was sent.)
+
 When the watch connection is down (Redis restarting), every namespace counts as changed and each
 call reads the version as before; the watch is set up again at most once a second.
 """
@@ -30,6 +36,7 @@ class Watch:
         self._new_connection = lambda: pool.connection_class(**kwargs)
         self._listener: Any = None  # tracking lives as long as the connection that asked for it
         self._current: set[str] = set()  # namespaces whose version we read since any change
+        self._own: dict[str, int] = {}  # namespace → messages our own commits will bring
         self._retry_at = 0.0
         self.messages = 0
 
@@ -46,6 +53,16 @@ class Watch:
         """We just read the namespace's version (and caught up with it)."""
         if self._listener is not None:
             self._current.add(namespace)
+
+    def expect(self, namespace: str, count: int = 1) -> None:
+        """Our commit to `namespace` is on its way (count -1: it failed): its message is ours."""
+        if self._listener is not None:
+            self._own[namespace] = self._own.get(namespace, 0) + count
+
+    def forget(self, namespace: str) -> None:
+        """Whether our commit landed is unknown: read the version next time."""
+        self._current.discard(namespace)
+        self._own.pop(namespace, None)
 
     @property
     def up(self) -> bool:
@@ -71,7 +88,11 @@ class Watch:
             return
         for key in keys:
             name = key.decode() if isinstance(key, bytes) else str(key)
-            self._current.discard(name[len(PREFIX) + 1 : -1])  # mockv:{ns} → ns
+            namespace = name[len(PREFIX) + 1 : -1]  # mockv:{ns} → ns
+            if self._own.get(namespace, 0) > 0:
+                self._own[namespace] -= 1  # our own commit's
+            else:
+                self._current.discard(namespace)
 
     def _connect(self) -> None:
         self._retry_at = time.monotonic() + 1.0
@@ -86,10 +107,12 @@ class Watch:
             return
         self._listener = listener
         self._current.clear()
+        self._own.clear()
 
     def _down(self) -> None:
         if self._listener is not None:
             self._listener.disconnect()
         self._listener = None
         self._current.clear()
+        self._own.clear()
         self._retry_at = time.monotonic() + 1.0

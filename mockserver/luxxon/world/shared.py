@@ -16,6 +16,7 @@ expects version 0 (or the version of a reset), so two workers racing to build it
 from __future__ import annotations
 
 import random
+import secrets
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ class SharedWorld(World):
     namespace: str
     tracker: Tracker
     version: int
+    salt: str  # with the version, seeds the world's draws for a call (ids, hashes)
     fingerprint: tuple[Any, ...]
 
     def handle(self, call: Call, operation: Operation) -> Reply | None:
@@ -113,6 +115,7 @@ class SharedWorlds:
                 world = self._synced(namespace)
             tracker = world.tracker
             tracker.clear()
+            world.store.rng.seed(f"{world.salt}:{world.version}")  # the same draws on any worker
             try:
                 result: T | None = fn(world)
                 error: ApiError | None = None
@@ -159,7 +162,7 @@ class SharedWorlds:
         """Make `world` (a bundle loaded) the namespace's world, for every worker."""
         for _ in range(ATTEMPTS):
             version = self.store.version(namespace)
-            changes, record = full_changes(world)
+            changes, record = full_changes(world, self._salt(namespace))
             if self.store.commit(namespace, version, changes, record) is not None:
                 self._cache.pop(namespace, None)
                 self._fresh = None
@@ -196,21 +199,28 @@ class SharedWorlds:
         for _ in range(ATTEMPTS):
             loaded = self.store.load(namespace)
             if loaded.entities:
-                world = self._adopted(namespace, from_loaded(loaded), loaded.version)
+                plain, salt = from_loaded(loaded)
+                world = self._adopted(namespace, plain, loaded.version, salt)
                 self._cache[namespace] = world
                 return world
             seed = None if self._seed is None else f"{self._seed}:{namespace}"
             fresh = World(self.fixture, seed=seed)
-            changes, record = full_changes(fresh)
+            salt = self._salt(namespace)
+            changes, record = full_changes(fresh, salt)
             version = self.store.commit(namespace, loaded.version, changes, record)
             if version is not None:
-                world = self._adopted(namespace, fresh, version)
+                world = self._adopted(namespace, fresh, version, salt)
                 self._cache[namespace] = world
                 return world
         raise StoreUnavailable("the namespace kept changing while it was built")
 
-    def _adopted(self, namespace: str, world: World, version: int) -> SharedWorld:
+    def _salt(self, namespace: str) -> str:
+        """Seeds a world's draws with its version: `--seed` makes them repeatable."""
+        return secrets.token_hex(8) if self._seed is None else f"{self._seed}:{namespace}"
+
+    def _adopted(self, namespace: str, world: World, version: int, salt: str) -> SharedWorld:
         shared = SharedWorld.__new__(SharedWorld)
+        shared.salt = salt
         shared.clock, shared.store = world.clock, world.store
         shared.owner, shared.namespace, shared.version = self, namespace, version
         shared.tracker = attach(shared.store)
@@ -259,7 +269,6 @@ def attach_lists(ws: model.Workspace, tracker: Tracker) -> None:
 def meta_of(store: Store) -> tuple[Any, ...]:
     timeline_seq = store.timeline._seq
     return (
-        store.rng.getstate(),
         store.revision,
         store.video_available,
         timeline_seq,
@@ -268,8 +277,7 @@ def meta_of(store: Store) -> tuple[Any, ...]:
 
 
 def set_meta(store: Store, meta: tuple[Any, ...]) -> None:
-    rng, store.revision, store.video_available, store.timeline._seq, dropped = meta
-    store.rng.setstate(rng)
+    store.revision, store.video_available, store.timeline._seq, dropped = meta
     store.video_dropped = set(dropped)
 
 
@@ -277,13 +285,14 @@ def fingerprint(world: World) -> tuple[Any, ...]:
     return meta_of(world.store), (world.clock._frozen_at, world.clock._offset)
 
 
+def base_json(store: Store, salt: str) -> bytes:
+    """What a world never changes: when it began, its rules, the salt of its draws."""
+    return encode({"t0": store.t0, "rules": snapshot.encode(store.rules), "salt": salt})
+
+
 def meta_json(store: Store) -> bytes:
-    version, words, gauss = store.rng.getstate()
     return encode(
         {
-            "t0": store.t0,
-            "rules": snapshot.encode(store.rules),
-            "rng": [version, list(words), gauss],
             "revision": store.revision,
             "video": store.video_available,
             "seq": store.timeline._seq,
@@ -332,10 +341,11 @@ def collect(world: SharedWorld) -> tuple[Changes, bytes]:
     return changes, _record(changes)
 
 
-def full_changes(world: World) -> tuple[Changes, bytes]:
+def full_changes(world: World, salt: str) -> tuple[Changes, bytes]:
     """Everything a world holds, as one commit that replaces whatever the namespace held."""
     store = world.store
     changes = Changes(wipe=True)
+    changes.upserts["base"] = base_json(store, salt)
     for prefix, (attr, _) in ENTITIES.items():
         for key, value in dict.items(getattr(store, attr)):
             changes.upserts[prefix + key] = encode(value)
@@ -394,12 +404,12 @@ def decode_entity(name: str, data: bytes | Any, current: Any = None) -> Any:
     return deque(value) if prefix == "c|" else value
 
 
-def from_loaded(loaded: Loaded) -> World:
-    """A plain (untracked) world from a namespace read whole."""
+def from_loaded(loaded: Loaded) -> tuple[World, str]:
+    """A plain (untracked) world from a namespace read whole, and the salt of its draws."""
+    base = orjson.loads(loaded.entities["base"])
     meta = orjson.loads(loaded.entities["meta"])
-    rng = random.Random()
-    rng.setstate((meta["rng"][0], tuple(meta["rng"][1]), meta["rng"][2]))
-    store = Store(snapshot.decode(fixture.Rules, meta["rules"]), float(meta["t0"]), rng)
+    rules = snapshot.decode(fixture.Rules, base["rules"])
+    store = Store(rules, float(base["t0"]), random.Random())
     store.revision, store.video_available = meta["revision"], meta["video"]
     store.video_dropped = set(meta["dropped"])
     for name, data in loaded.entities.items():
@@ -420,7 +430,7 @@ def from_loaded(loaded: Loaded) -> World:
     clock._offset = float(clock_data["offset"])
     world = World.__new__(World)
     world.clock, world.store = clock, store
-    return world
+    return world, str(base["salt"])
 
 
 def _patch(world: SharedWorld, records: list[tuple[int, bytes]]) -> bool:
@@ -468,7 +478,6 @@ def _patch(world: SharedWorld, records: list[tuple[int, bytes]]) -> bool:
 
 
 def _patch_meta(store: Store, data: dict[str, Any]) -> None:
-    store.rng.setstate((data["rng"][0], tuple(data["rng"][1]), data["rng"][2]))
     store.revision, store.video_available = data["revision"], data["video"]
     store.timeline._seq = int(data["seq"])
     store.video_dropped = set(data["dropped"])
