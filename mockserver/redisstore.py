@@ -9,6 +9,8 @@ one shard and one script may touch them all:
     mock:{ns}:z      sorted set: the timed transitions due later, scored by when
     mock:{ns}:l:…    lists too long to rewrite on every change (a workspace's sessions), changed
                      by appends, removals and trims; their names are kept in mock:{ns}:ls
+    mock:{ns}:o      hash: entity key → its place in the order entities were made (a world's
+                     dicts iterate in that order, and Redis hashes keep none)
     mock:{ns}:log    stream: one record per commit, id `<version>-1`, so a worker that holds
                      version 41 reads 42… and patches its copy instead of reloading the world
     mock:{ns}:j      stream: the namespace's journal, capped
@@ -86,7 +88,8 @@ class Loaded:
     lists: dict[str, list[str]]
 
 
-# KEYS: v, e, z, log, ls, then the lists named by index. ARGV: expected version, log cap, record,
+# KEYS: v, e, z, log, ls, o (entity → when it was made), oc (its counter), then the lists named by
+# index. ARGV: expected version, log cap, record,
 # wipe flag, then counted sections: upserts (k, v), deletes (k), due added (score, member), due
 # removed (member), list ops (key index, op, value).
 _COMMIT = """
@@ -94,13 +97,19 @@ local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 if v ~= tonumber(ARGV[1]) then return -1 end
 if ARGV[4] == '1' then
   for _, name in ipairs(redis.call('SMEMBERS', KEYS[5])) do redis.call('DEL', name) end
-  redis.call('DEL', KEYS[2], KEYS[3], KEYS[5])
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[5], KEYS[6], KEYS[7])
 end
 local i = 5
 local n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]); i = i + 2 end
+for _ = 1, n do
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+  if redis.call('HEXISTS', KEYS[6], ARGV[i]) == 0 then
+    redis.call('HSET', KEYS[6], ARGV[i], redis.call('INCR', KEYS[7]))
+  end
+  i = i + 2
+end
 n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do redis.call('HDEL', KEYS[2], ARGV[i]); i = i + 1 end
+for _ = 1, n do redis.call('HDEL', KEYS[2], ARGV[i]); redis.call('HDEL', KEYS[6], ARGV[i]); i = i + 1 end
 n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do redis.call('ZADD', KEYS[3], ARGV[i], ARGV[i + 1]); i = i + 2 end
 n = tonumber(ARGV[i]); i = i + 1
@@ -174,18 +183,22 @@ class RedisStore:
             pipe = self.redis.pipeline(transaction=True)
             pipe.get(k(namespace, "v"))
             pipe.hgetall(k(namespace, "e"))
+            pipe.hgetall(k(namespace, "o"))
             pipe.zrange(k(namespace, "z"), 0, -1, withscores=True)
             pipe.smembers(k(namespace, "ls"))
             names = sorted(n.decode() for n in lists)
             for name in names:
                 pipe.lrange(name, 0, -1)
-            raw_v, entities, due, lists_now, *contents = self._call(pipe.execute)
+            raw_v, entities, order, due, lists_now, *contents = self._call(pipe.execute)
             if lists_now != lists:  # a list appeared or went between the two reads: read again
                 continue
             prefix = len(k(namespace, "l:"))
             return Loaded(
                 int(raw_v or 0),
-                {key.decode(): value for key, value in entities.items()},
+                {  # in the order they were made: the world iterates its dicts in that order
+                    key.decode(): entities[key]
+                    for key in sorted(entities, key=lambda key: int(order.get(key, 0)))
+                },
                 [(member.decode(), score) for member, score in due],
                 {
                     name[prefix:]: [item.decode() for item in items]
@@ -215,7 +228,8 @@ class RedisStore:
         self._kept[namespace] = now
         if len(self._kept) > 100_000:
             self._kept.clear()
-        names = [self.key(namespace, part) for part in ("v", "e", "z", "log", "ls", "j", "jn")]
+        parts = ("v", "e", "z", "log", "ls", "o", "oc", "j", "jn")
+        names = [self.key(namespace, part) for part in parts]
         names += [n.decode() for n in self._call(self.redis.smembers, self.key(namespace, "ls"))]
         pipe = self.redis.pipeline(transaction=False)
         for name in names:
@@ -228,8 +242,8 @@ class RedisStore:
         (someone else committed first; nothing was written)."""
         k = self.key
         list_names = sorted({name for name, _, _ in changes.lists})
-        index = {name: 6 + i for i, name in enumerate(list_names)}
-        keys = [k(namespace, p) for p in ("v", "e", "z", "log", "ls")]
+        index = {name: 8 + i for i, name in enumerate(list_names)}
+        keys = [k(namespace, p) for p in ("v", "e", "z", "log", "ls", "o", "oc")]
         keys += [k(namespace, "l:" + name) for name in list_names]
         args: list[Any] = [expected, LOG_KEEP, record, "1" if changes.wipe else "0"]
         args += _counted(changes.upserts.items())
