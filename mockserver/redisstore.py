@@ -25,6 +25,7 @@ Every failure to reach Redis in time is `StoreUnavailable`: a 503 in the flavor'
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -295,6 +296,7 @@ class RedisStore:
         return {
             "kind": "redis",
             "url": _without_password(self.url),
+            "worker": os.getpid(),  # the counters below are this worker's
             "up": up,
             "timeoutSeconds": self.timeout,
             "watch": self.watch.up,
