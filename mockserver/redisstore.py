@@ -25,6 +25,7 @@ Every failure to reach Redis in time is `StoreUnavailable`: a 503 in the flavor'
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -327,25 +328,45 @@ class Outbox:
         pool = client.connection_pool
         self._new_connection = lambda: pool.connection_class(**pool.connection_kwargs)
         self._connection: Any = None
+        self._queue: list[tuple[Any, ...]] = []
+        self._scheduled = False
         self._pending = 0
         self._retry_at = 0.0
         self.lost = 0
 
     def send(self, *command: Any) -> None:
+        """Queue `command`; the queue leaves in one write at the end of this turn of the event
+        loop (right after the reply that caused it), or now when there is no loop."""
+        self._queue.append(command)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._send_queued()
+            return
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._send_queued)
+
+    def _send_queued(self) -> None:
+        self._scheduled = False
+        queued, self._queue = self._queue, []
         connection = self._connected()
         if connection is None:
-            self.lost += 1
+            self.lost += len(queued)
             return
         try:
             while self._pending and connection.can_read(timeout=0):
                 self._reply(connection)
-            connection.send_packed_command(connection.pack_command(*command), check_health=False)
-            self._pending += 1
+            packed = connection.pack_commands(queued)
+            connection.send_packed_command(packed, check_health=False)
+            self._pending += len(queued)
         except (RedisError, OSError):
             self._down()
 
     def flush(self) -> None:
         """Wait for every reply: what was sent is applied (before this worker reads it back)."""
+        if self._queue:
+            self._send_queued()
         connection = self._connection
         try:
             while connection is not None and self._pending:

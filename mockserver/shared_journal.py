@@ -11,7 +11,6 @@ journal's own.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable
 from typing import Any
 
@@ -94,7 +93,12 @@ class SharedJournal(Journal):
 
 
 def _bytes(value: bytes | bytearray | None) -> str | None:
-    return None if value is None else base64.b64encode(value).decode()
+    """Bytes as text that JSON carries and `_unbytes` turns back exactly (latin-1 is 1:1)."""
+    return None if value is None else bytes(value).decode("latin-1")
+
+
+def _unbytes(value: str | None) -> bytes | None:
+    return None if value is None else value.encode("latin-1")
 
 
 def _encode(entry: Entry) -> bytes:
@@ -124,19 +128,16 @@ def _encode(entry: Entry) -> bytes:
 def _decode(namespace: str, rid: bytes, fields: dict[bytes, bytes]) -> Entry:
     data = orjson.loads(fields[b"e"])
 
-    def b(value: str | None) -> bytes | None:
-        return None if value is None else base64.b64decode(value)
-
     entry = Entry(
         namespace,
         data["method"],
         data["path"],
         data["status"],
         data["decidedBy"],
-        b(data["query"]) or b"",
-        [(b(k) or b"", b(v) or b"") for k, v in data["headers"]],
-        b(data["raw"]) if data["raw"] is not None else data["parsed"],
-        b(data["response"]),
+        _unbytes(data["query"]) or b"",
+        [(_unbytes(k) or b"", _unbytes(v) or b"") for k, v in data["headers"]],
+        _unbytes(data["raw"]) if data["raw"] is not None else data["parsed"],
+        _unbytes(data["response"]),
         data["operationId"],
         data["durationMs"],
         data["worldTime"],
