@@ -72,20 +72,31 @@ def _mix_table(result: Result) -> str:
     return "\n".join(rows) + note
 
 
+LEVEL_TITLES = {
+    "small": "small, before the big one was filled",
+    "big": "big",
+    "small_after": "small, alternating with the big one",
+}
+
+
 def _latency_table(result: Result) -> str:
     latency = result.get("latency", {})
     if not latency:
         return ""
     rows = [
-        "| store | sessions in the namespace | write p50 ms | write p99 ms | writes/s (1 conn.) |",
-        "|---|--:|--:|--:|--:|",
+        "| store | namespace | sessions in it | write p50 ms | write p99 ms | writes/s "
+        "| mock CPU µs/write | Redis CPU µs/write |",
+        "|---|---|--:|--:|--:|--:|--:|--:|",
     ]
     for key, row in latency.items():
-        for level in ("small", "big"):
-            r = row[level]
+        for level, title in LEVEL_TITLES.items():
+            r = row.get(level)
+            if r is None:
+                continue
             rows.append(
-                f"| {result['titles'][key]} | {r['sessions']:,} | {_fmt(r['p50_ms'], 2)} "
-                f"| {_fmt(r['p99_ms'], 2)} | {_fmt(r['rps'], 0)} |"
+                f"| {result['titles'][key]} | {title} | {r['sessions']:,} "
+                f"| {_fmt(r['p50_ms'], 2)} | {_fmt(r['p99_ms'], 2)} | {_fmt(r['rps'], 0)} "
+                f"| {_fmt(r.get('mock_cpu_us'), 0)} | {_fmt(r.get('redis_cpu_us'), 0)} |"
             )
     s = result["settings"]
     seeded = result.get("sizes", {}).get("seeding", {})
@@ -95,10 +106,10 @@ def _latency_table(result: Result) -> str:
     )
     return (
         "World writes (`POST /sessions`, 1 connection) as the namespace grows: medians of "
-        f"{s['batches']} batches of {s['batch']} writes per store and size, memory and Redis "
+        f"{s['batches']} batches of {s['batch']} writes per store and namespace, memory and Redis "
         "servers up side by side, batches interleaved. Each small batch writes into a namespace "
         "of its own; the big namespace was filled through `POST /sessions` (wrk, 8 connections, "
-        f"both servers at once: {how}).\n\n" + "\n".join(rows)
+        f"both servers at once: {how}). CPU per write as for the mixes.\n\n" + "\n".join(rows)
     )
 
 

@@ -80,6 +80,9 @@ def _summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+LEVELS = ("small", "big", "small_after")  # bench/store_sizes.py: before, and alternating with, big
+
+
 def _latency(sizes: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in (MEMORY, REDIS):
@@ -87,15 +90,17 @@ def _latency(sizes: dict[str, Any]) -> dict[str, Any]:
         if not samples.get("small") or not samples.get("big"):
             continue
         row: dict[str, Any] = {}
-        for level in ("small", "big"):
+        for level in (level for level in LEVELS if samples.get(level)):
             found = samples[level]
-            row[level] = {
-                "sessions": int(median(s["sessions"] for s in found)),
-                "p50_ms": median(s["p50_ms"] for s in found),
-                "p99_ms": median(s["p99_ms"] for s in found),
-                "rps": median(s["rps"] for s in found),
-            }
-        row["p50_ratio"] = _ratio(row["big"]["p50_ms"], row["small"]["p50_ms"])
+            row[level] = {"sessions": int(median(s["sessions"] for s in found))}
+            for name in ("p50_ms", "p99_ms", "rps", "mock_cpu_us", "redis_cpu_us"):
+                values = [s[name] for s in found if s.get(name) is not None]
+                row[level][name] = median(values) if values else None
+        # the size's own cost: small namespaces written in the same process, at the same time
+        row["p50_ratio"] = _ratio(
+            row["big"]["p50_ms"], row.get("small_after", row["small"])["p50_ms"]
+        )
+        row["p50_ratio_before"] = _ratio(row["big"]["p50_ms"], row["small"]["p50_ms"])
         out[key] = row
     return out
 
@@ -125,18 +130,21 @@ def _targets(summary: dict[str, Any], latency: dict[str, Any]) -> list[dict[str,
             f"≥ {least}",
             value is not None and value >= least,
         )
-    for key, goal in ((REDIS, "≤ 1.2"), (MEMORY, None)):
+    for key, field, goal, how in (
+        (REDIS, "p50_ratio", "≤ 1.2", "Redis; small namespaces written alternately with the big"),
+        (REDIS, "p50_ratio_before", "≤ 1.2", "Redis; small namespaces written before the big"),
+        (MEMORY, "p50_ratio", None, "memory, for comparison; alternately"),
+    ):
         row = latency.get(key)
-        if row is None:
+        if row is None or row.get(field) is None:
             continue
-        where = "Redis" if key == REDIS else "memory, for comparison"
-        value = row["p50_ratio"]
+        value = row[field]
         add(
             f"write p50 at {row['big']['sessions']:,} ÷ at {row['small']['sessions']:,} "
-            f"sessions (1 conn.), {where}",
+            f"sessions (1 conn.), {how}",
             value,
             goal,
-            value is not None and value <= 1.2,
+            value <= 1.2,
         )
     return found
 

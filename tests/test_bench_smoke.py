@@ -185,14 +185,14 @@ def _store_round(b_rps: float, c_rps: float, redis: bool) -> dict[str, Any]:
     return {"startup_s": 1.0, "mixes": {"b": mix(b_rps, 400.0), "c": mix(c_rps, 900.0)}}
 
 
-def _latency(p50_small: float, p50_big: float) -> dict[str, Any]:
+def _latency(p50_small: float, p50_big: float, p50_after: float | None = None) -> dict[str, Any]:
     def sample(sessions: int, p50: float) -> dict[str, Any]:
         return {"sessions": sessions, "writes": 300, "p50_ms": p50, "p99_ms": 9.0, "rps": 500.0}
 
-    return {
-        "small": [sample(10, p50_small)] * 3,
-        "big": [sample(100_000, p50_big)] * 3,
-    }
+    found = {"small": [sample(10, p50_small)] * 3, "big": [sample(100_000, p50_big)] * 3}
+    if p50_after is not None:
+        found["small_after"] = [sample(10, p50_after)] * 3
+    return found
 
 
 def test_store_targets_and_hosts_follow_the_issue() -> None:
@@ -202,7 +202,7 @@ def test_store_targets_and_hosts_follow_the_issue() -> None:
             "mock-redis": [_store_round(3400, 900, True), _store_round(3000, 1100, True)],
             "mock-redis-2w": [_store_round(4400, 1000, True)] * 2,
         },
-        "sizes": {"mock": _latency(1.0, 1.1), "mock-redis": _latency(2.0, 2.6)},
+        "sizes": {"mock": _latency(1.0, 1.1), "mock-redis": _latency(2.0, 2.6, 2.5)},
         "redis_budget": {"get": 60000.0, "set": 50000.0},
     }
     store_report.complete(result)
@@ -211,7 +211,8 @@ def test_store_targets_and_hosts_follow_the_issue() -> None:
         (0.8, True),  # (b) on Redis: median 3,200 ÷ 4,000
         (0.5, True),  # (c) on Redis: 1,000 ÷ 2,000
         (1.1, False),  # (b) 2 workers: 4,400 ÷ 4,000 < 1.2
-        (1.3, False),  # write p50 at 100k ÷ at 10 on Redis
+        (1.04, True),  # write p50 at 100k ÷ at 10 on Redis, small ones alternating with big
+        (1.3, False),  # the same, small ones written before the big one was filled
         (1.1, None),  # memory: shown, no goal
     ]
     hosts = result["hosts"]
