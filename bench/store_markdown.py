@@ -130,8 +130,9 @@ def _hosts_table(result: Result) -> str:
         return ""
     rows = [
         "| hosts × cores | workers | (b) reads/s | Redis shards for it | (b) one namespace "
-        "| (c) writes/s | Redis shards for it | (c) one namespace |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|",
+        "| (c) writes/s | Redis shards for it | (c) one namespace "
+        "| (c) writes/s, every namespace on every worker |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for row in hosts["rows"]:
         cells = [f"{row['hosts']} × {hosts['cores']}", str(row["workers"])]
@@ -142,6 +143,8 @@ def _hosts_table(result: Result) -> str:
                 if m
                 else ["–"] * 3
             )
+        everywhere = row.get("c", {}).get("everywhere")
+        cells.append(f"{everywhere:,}" if everywhere is not None else "–")
         rows.append("| " + " | ".join(cells) + " |")
     budget = result.get("redis_budget", {})
     lines = [
@@ -156,6 +159,15 @@ def _hosts_table(result: Result) -> str:
         )
         for mix, m in per_mix.items()
     ]
+    catch_up = hosts.get("catch_up_us")
+    if catch_up is not None:
+        lines.append(
+            "- a commit is also applied by every other worker that holds the namespace, at its "
+            f"next call there: {catch_up:,.0f} µs of CPU per commit and worker (2 workers' CPU "
+            "per write minus one's). The columns (c) writes/s and shards assume each namespace's "
+            "calls reach few workers; the last column assumes the balancer sends every "
+            "namespace's calls to all W workers: W × 10⁶ ÷ (worker's µs + (W − 1) × catch-up µs)"
+        )
     return (
         f"N hosts behind a load balancer, {hosts['cores']} workers each, one Redis (Cluster), "
         "computed from the per-request costs above (one process on Redis):\n\n"
@@ -167,7 +179,7 @@ def _hosts_table(result: Result) -> str:
         " traffic spreads over many namespaces. One namespace lives on one shard, so it never"
         " gets more than one shard; its writes also serialize (each commit checks the version"
         " it read; a loser syncs and runs again), so they never beat one worker.\n"
-        "- Hosts scale linearly in workers (no shared lock but Redis); the load balancer and the"
+        "- Otherwise hosts add workers linearly (no lock but Redis's); the load balancer and the"
         " network are not the limit."
     )
 

@@ -174,7 +174,7 @@ def test_redis_benchmark_and_monitor_output_are_read() -> None:
         raise AssertionError("parse accepted text without numbers")
 
 
-def _store_round(b_rps: float, c_rps: float, redis: bool) -> dict[str, Any]:
+def _store_round(b_rps: float, c_rps: float, redis: bool, c_cpu: float = 900.0) -> dict[str, Any]:
     def mix(rps: float, cpu: float) -> dict[str, Any]:
         cost: dict[str, Any] = {"requests": 1000, "mock_cpu_us": cpu, "mock_cpu_share": 0.9}
         if redis:
@@ -182,7 +182,7 @@ def _store_round(b_rps: float, c_rps: float, redis: bool) -> dict[str, Any]:
         level = {"rps": rps, "p50_ms": 10.0, "p99_ms": 50.0, "bad_status": 0, "socket_errors": 0}
         return {"status": 200, "c50": level, "cost": cost}
 
-    return {"startup_s": 1.0, "mixes": {"b": mix(b_rps, 400.0), "c": mix(c_rps, 900.0)}}
+    return {"startup_s": 1.0, "mixes": {"b": mix(b_rps, 400.0), "c": mix(c_rps, c_cpu)}}
 
 
 def _latency(p50_small: float, p50_big: float, p50_after: float | None = None) -> dict[str, Any]:
@@ -200,7 +200,7 @@ def test_store_targets_and_hosts_follow_the_issue() -> None:
         "rounds": {
             "mock": [_store_round(4000, 2000, False)] * 2,
             "mock-redis": [_store_round(3400, 900, True), _store_round(3000, 1100, True)],
-            "mock-redis-2w": [_store_round(4400, 1000, True)] * 2,
+            "mock-redis-2w": [_store_round(4400, 1000, True, c_cpu=1400.0)] * 2,
         },
         "sizes": {"mock": _latency(1.0, 1.1), "mock-redis": _latency(2.0, 2.6, 2.5)},
         "redis_budget": {"get": 60000.0, "set": 50000.0},
@@ -223,6 +223,9 @@ def test_store_targets_and_hosts_follow_the_issue() -> None:
     assert eight["workers"] == 32 and eight["b"]["shards"] == 6  # 53,344 reads/s ÷ 10,000
     assert eight["b"]["one_namespace"] == 10_000  # one namespace: one shard
     assert eight["c"]["one_namespace"] == hosts["per_mix"]["c"]["worker_rps"]  # writes serialize
+    # every worker also applies the others' commits: 2 workers' CPU per write minus one's
+    assert hosts["catch_up_us"] == 500.0
+    assert eight["c"]["everywhere"] == 1928  # 32 × 10⁶ ÷ (1,100 µs + 31 × 500 µs)
 
 
 def test_store_markdown_shows_every_table_and_marks_missed_targets() -> None:
