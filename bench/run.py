@@ -23,7 +23,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import load, report, servers, specs, world
+from bench import load, report, servers, specs, store, world
 from bench.mixes import MIXES, PROBE, WORLD_WRITE, in_namespace, read_session
 
 SPEC = servers.ROOT / "openapi.json"
@@ -45,6 +45,8 @@ class Plan:
     spec_sizes: tuple[int, ...] = (35, 350, 3500)
     world_sizes: tuple[int, ...] = (10, 10_000, 100_000)
     scale: bool = True
+    store: bool = True  # then bench/store.py: the mock on Redis beside the mock in memory
+    sanity: bool = False  # the quick run: bench/store.py runs its quick run too
     out: Path = field(default=RESULTS)
 
     @classmethod
@@ -57,6 +59,7 @@ class Plan:
             idle_s=1.0,
             spec_sizes=(35, 350),
             world_sizes=(10, 1_000),
+            sanity=True,
             out=RESULTS / "quick",
         )
 
@@ -130,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     json_path, md_path = report.write(result, plan.out)
     print(report.markdown(result))
     say(f"wrote {json_path} and {md_path}")
-    return 1 if bench.problems else 0
+    status = 1 if bench.problems else 0
+    if plan.store:  # its own redis-server, servers and tables (results/store.md)
+        status = max(status, store.main(["--out", str(plan.out)] + ["--quick"] * plan.sanity))
+    return status
 
 
 def parse_plan(argv: list[str] | None) -> Plan:
@@ -173,6 +179,9 @@ def parse_plan(argv: list[str] | None) -> Plan:
         help="sessions in the world for the read-latency scale; empty to skip",
     )
     parser.add_argument("--no-scale", action="store_true", help="skip the scale tables")
+    parser.add_argument(
+        "--no-store", action="store_true", help="skip bench/store.py (the mock on Redis)"
+    )
     parser.add_argument("--out", type=Path, default=base.out)
     return _plan_from(parser.parse_args(argv), base)
 
@@ -192,6 +201,8 @@ def _plan_from(args: argparse.Namespace, base: Plan) -> Plan:
         spec_sizes=tuple(int(n) for n in args.spec_sizes.split(",") if n),
         world_sizes=tuple(int(n) for n in args.world_sizes.split(",") if n),
         scale=not args.no_scale,
+        store=not args.no_store,
+        sanity=base.sanity,
         out=args.out,
     )
 

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,14 +59,24 @@ class Running:
         return tree_rss_kb(self.process.pid)
 
 
-def mock_server(scenarios: Path | None = None) -> Server:
-    """The mock as users start it; `scenarios` replaces its scenarios folder (bench/world.py)."""
+def mock_server(
+    scenarios: Path | None = None,
+    *,
+    key: str = "mock",
+    title: str = "this mock",
+    store: str | None = None,
+    workers: int = 1,
+) -> Server:
+    """The mock as users start it; `scenarios` replaces its scenarios folder (bench/world.py),
+    `store` and `workers` are `--store` and `--workers` (bench/store.py)."""
     script = ROOT / ".venv" / "bin" / "mockserver"
     lead = [str(script)] if script.exists() else [sys.executable, "-m", "mockserver"]
     extra = ["--scenarios", str(scenarios)] if scenarios else []
+    extra += ["--store", store] if store else []
+    extra += ["--workers", str(workers)] if workers > 1 else []
     return Server(
-        "mock",
-        "this mock",
+        key,
+        title,
         lambda port, spec: [
             *lead,
             "serve",
@@ -229,20 +240,38 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 def tree_rss_kb(pid: int) -> int:
     """VmRSS of a process and all its descendants, in KiB (0 once it has gone)."""
-    parents: dict[int, list[int]] = {}
+    return sum(_rss_kb(each) for each in tree(pid))
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU time (user + system) a process and its live descendants have used, in seconds."""
+    return sum(cpu_s(each) for each in tree(pid))
+
+
+def cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
                 continue
-            parents.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, [pid]
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
-        total += _rss_kb(current)
-        todo.extend(parents.get(current, []))
-    return total
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
 
 
 def _rss_kb(pid: int) -> int:
@@ -253,3 +282,58 @@ def _rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+# ---- Redis (bench/store.py) -------------------------------------------------------------------
+
+REDIS_SERVER = Path("/usr/bin/redis-server")  # Debian's, as docs/scale.md runs it
+
+
+@dataclass
+class RedisServer:
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"redis://{HOST}:{self.port}/0"
+
+    def cli(self, *args: str) -> str:
+        """One `redis-cli` command's output."""
+        argv = ["redis-cli", "-h", HOST, "-p", str(self.port), *args]
+        return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=True).stdout
+
+
+@contextmanager
+def redis_server(log: Path) -> Iterator[RedisServer]:
+    """A redis-server of our own on a free loopback port, in a temporary folder, keeping nothing
+    on disk (`--save '' --appendonly no`, as docs/scale.md advises for a mock's Redis)."""
+    if not REDIS_SERVER.is_file():
+        raise ServerError(f"{REDIS_SERVER} is missing: run bash bench/setup.sh")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-redis-") as folder, log.open("ab") as out:
+        argv = [str(REDIS_SERVER), "--port", str(port), "--bind", HOST, "--dir", folder]
+        process = subprocess.Popen(
+            [*argv, "--save", "", "--appendonly", "no"],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            running = RedisServer(port, process)
+            deadline = time.perf_counter() + 20
+            while not _pong(running):
+                if process.poll() is not None or time.perf_counter() > deadline:
+                    raise ServerError(f"redis-server did not answer PING (log: {log})")
+                time.sleep(0.05)
+            yield running
+        finally:
+            stop(process)
+
+
+def _pong(running: RedisServer) -> bool:
+    try:
+        return running.cli("ping").strip() == "PONG"
+    except (OSError, subprocess.SubprocessError):
+        return False

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `make bench` needs and nothing else; safe to run again (each step checks first).
 #   wrk                       from Debian: the load generator
+#   redis-server              from Debian: the shared store bench/store.py measures (7.x)
 #   node 24 (if needed)       from npm (node-linux-<arch>, the binary ships inside the package):
 #                             Prism 5.15+ requires node >= 24, Debian has 20
 #   @stoplight/prism-cli@5    from npm into bench/.prism/: the server we compare against
@@ -26,14 +27,16 @@ quietly() {
   fi
 }
 
-install_wrk() {
-  command -v wrk >/dev/null 2>&1 && return
-  echo "bench/setup: installing wrk from Debian"
+# install_debian PACKAGE PROGRAM: the Debian package, unless PROGRAM is already there.
+install_debian() {
+  local package="$1" program="$2"
+  [ -x "$program" ] || command -v "$program" >/dev/null 2>&1 && return
+  echo "bench/setup: installing $package from Debian"
   # A fresh machine has no package lists yet: without them apt-get finds nothing.
-  if ! apt-cache policy wrk 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+  if ! apt-cache policy "$package" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
     quietly as_root apt-get update -qq
   fi
-  quietly as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+  quietly as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package"
 }
 
 # Prints the node binary Prism runs on: the system's if it is 24 or newer, else one from npm.
@@ -68,7 +71,8 @@ install_prism() {
     "@stoplight/prism-cli@5"
 }
 
-install_wrk
+install_debian wrk wrk
+install_debian redis-server /usr/bin/redis-server  # bench/store.py starts Debian's, by path
 node="$(node_for_prism)"
 install_prism "$node"
 # run.py reads this file to know how to start Prism.
