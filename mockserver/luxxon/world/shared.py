@@ -237,6 +237,7 @@ class SharedWorlds:
         version = self.store.commit(world.namespace, world.version, changes, record)
         if version is None:
             return False
+        world.tracker.settle(changes.upserts, changes.deletes)
         world.version = version
         world.fingerprint = fingerprint(world)
         return True
@@ -444,6 +445,7 @@ def _patch(world: SharedWorld, records: list[tuple[int, bytes]]) -> bool:
         if record.get("reset"):
             return False
         for name, data in record["u"].items():
+            world.tracker.stale(name)
             if name == "meta":
                 _patch_meta(store, data)
             elif name == "clock":
@@ -457,6 +459,7 @@ def _patch(world: SharedWorld, records: list[tuple[int, bytes]]) -> bool:
                     dict.__setitem__(store.keys_by_digest, value.digest, value)
                 dict.__setitem__(where, name[2:], value)
         for name in record["d"]:
+            world.tracker.stale(name)
             where = getattr(store, ENTITIES[name[:2]][0])
             gone = dict.pop(where, name[2:], None)
             if name[:2] == "k|" and gone is not None:

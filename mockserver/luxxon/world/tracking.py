@@ -22,7 +22,11 @@ from typing import Any
 
 import orjson
 
+from mockserver.luxxon.world.model import Workspace
 from mockserver.luxxon.world.timeline import Due, Timeline
+
+KNOWN_MAX = 50_000  # committed JSON kept for pre-images, per world; then it starts afresh
+_APART = frozenset({"sessions", "events", "event_index"})  # a workspace's long lists
 
 
 class LoggedList(list[Any]):
@@ -158,12 +162,35 @@ class Tracker:
         self.added: list[Due] = []
         self.popped: list[Due] = []
         self.timeline: TrackedTimeline | None = None
+        # The committed JSON of entities calls touched lately: a pre-image costs a lookup, not an
+        # encoding. Only ever the committed state: set by `settle`, dropped by `stale`.
+        self.known: dict[str, bytes] = {}
 
     def touch(self, where: TrackedDict, key: str) -> None:
         name = where.prefix + key
         if name not in self.pre:
-            value = dict.get(where, key)
-            self.pre[name] = (where, key, None if value is None else encode(value))
+            before = self.known.get(name)
+            if before is None:
+                value = dict.get(where, key)
+                if value is not None:
+                    before = encode(value)
+                    if len(self.known) >= KNOWN_MAX:
+                        self.known.clear()
+                    self.known[name] = before
+            self.pre[name] = (where, key, before)
+
+    def settle(self, upserts: dict[str, bytes], deletes: list[str]) -> None:
+        """The call committed: what it wrote is the committed JSON now."""
+        known = self.known
+        for name in upserts:
+            if name in self.pre:
+                known[name] = upserts[name]
+        for name in deletes:
+            known.pop(name, None)
+
+    def stale(self, name: str) -> None:
+        """Another worker changed the entity: its JSON is read again when next touched."""
+        self.known.pop(name, None)
 
     def list_op(self, items: LoggedList, op: str, value: Any, index: int | None) -> None:
         self.ops.append((items, op, value, index))
@@ -206,8 +233,6 @@ class Tracker:
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, LoggedList | Derived):
-        return None  # stored apart (a Redis list) or rebuilt
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
@@ -218,8 +243,10 @@ def _default(value: Any) -> Any:
 
 
 def encode(value: Any) -> bytes:
+    if type(value) is Workspace:  # its long lists live apart (a Redis list each), or are rebuilt
+        value = {k: v for k, v in vars(value).items() if k not in _APART}
     try:
-        return orjson.dumps(value, default=_default, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
+        return orjson.dumps(value, default=_default)
     except TypeError:  # an integer beyond 64 bits (a device's heartbeat sequence may be one)
         return WIDE + json.dumps(_plain(value), separators=(",", ":")).encode()
 
@@ -235,8 +262,8 @@ WIDE = b"~"  # marks JSON that orjson cannot read back exactly (it reads wide in
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, LoggedList | Derived):
-        return None
+    if type(value) is Workspace:
+        value = {k: v for k, v in vars(value).items() if k not in _APART}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
