@@ -1,6 +1,7 @@
 """The shared store's cost (issue 14, point 7): the mock on Redis beside the mock in memory.
 
     .venv/bin/python bench/store.py            # about 6 minutes on 2 cores (make bench runs it)
+    .venv/bin/python bench/store.py --rounds 3 # about 7; --big 30000 fills a smaller namespace
     .venv/bin/python bench/store.py --quick    # a 1-minute sanity run into results/quick/
 
 Starts its own redis-server (Debian's, a free loopback port, a temporary folder, nothing kept on
