@@ -132,8 +132,9 @@ class SharedWorlds:
             except StoreUnavailable:
                 self._rollback(world)
                 raise
-            if not committed:
+            if not committed:  # another worker committed first, maybe unheard of yet: ask
                 self._rollback(world)
+                self.store.watch.forget(namespace)
                 continue
             tracker.clear()
             if error is not None:
