@@ -101,6 +101,14 @@ def _unbytes(value: str | None) -> bytes | None:
     return None if value is None else value.encode("latin-1")
 
 
+def _headers(text: str) -> list[tuple[bytes, bytes]]:
+    """The header pairs `_encode` joined (no name holds ':', no value a line break)."""
+    if not text:
+        return []
+    pairs = (line.encode("latin-1").partition(b":") for line in text.split("\r\n"))
+    return [(name, value) for name, _, value in pairs]
+
+
 def _encode(entry: Entry) -> bytes:
     body = entry.body
     return orjson.dumps(
@@ -111,7 +119,7 @@ def _encode(entry: Entry) -> bytes:
             "status": entry.status,
             "decidedBy": entry.decided_by,
             "query": _bytes(entry.query),
-            "headers": [[_bytes(k), _bytes(v)] for k, v in entry.headers],
+            "headers": b"\r\n".join([k + b":" + v for k, v in entry.headers]).decode("latin-1"),
             "raw": _bytes(body) if isinstance(body, bytes | bytearray) else None,
             "parsed": None if isinstance(body, bytes | bytearray) else body,
             "response": _bytes(entry.response_body),
@@ -135,7 +143,7 @@ def _decode(namespace: str, rid: bytes, fields: dict[bytes, bytes]) -> Entry:
         data["status"],
         data["decidedBy"],
         _unbytes(data["query"]) or b"",
-        [(_unbytes(k) or b"", _unbytes(v) or b"") for k, v in data["headers"]],
+        _headers(data["headers"]),
         _unbytes(data["raw"]) if data["raw"] is not None else data["parsed"],
         _unbytes(data["response"]),
         data["operationId"],

@@ -77,10 +77,32 @@ class SharedWorld(World):
     version: int
     salt: str  # with the version, seeds the world's draws for a call (ids, hashes)
     seed_base: int  # the salt as a number: seeding with an int costs a fraction of a string
+    rng: LazyRandom
     fingerprint: tuple[Any, ...]
 
     def handle(self, call: Call, operation: Operation) -> Reply | None:
         return self.owner.apply(self.namespace, lambda w: World.handle(w, call, operation))
+
+
+class LazyRandom(random.Random):
+    """The world's draws, seeded for each call only when the call draws (most calls don't):
+    every other method of `random.Random` draws through these two."""
+
+    pending: int | None = None
+
+    def random(self) -> float:
+        if self.pending is not None:
+            self._seed_now()
+        return super().random()
+
+    def getrandbits(self, k: int) -> int:
+        if self.pending is not None:
+            self._seed_now()
+        return super().getrandbits(k)
+
+    def _seed_now(self) -> None:
+        seed, self.pending = self.pending, None
+        self.seed(seed)
 
 
 @dataclass
@@ -118,7 +140,7 @@ class SharedWorlds:
                 world = self._synced(namespace)
             tracker = world.tracker
             tracker.clear()
-            world.store.rng.seed(world.seed_base + world.version)  # the same draws on any worker
+            world.rng.pending = world.seed_base + world.version  # the same draws on any worker
             try:
                 result: T | None = fn(world)
                 error: ApiError | None = None
@@ -229,6 +251,7 @@ class SharedWorlds:
         shared.clock, shared.store = world.clock, world.store
         shared.owner, shared.namespace, shared.version = self, namespace, version
         shared.tracker = attach(shared.store)
+        shared.rng = shared.store.rng = LazyRandom()
         shared.fingerprint = fingerprint(shared)
         return shared
 
