@@ -152,11 +152,15 @@ class Journal:
             revision,
             marks,
         )
-        ring = self._rings.get(namespace)
-        if ring is None:
-            ring = self._ring(namespace)
-        ring.append(entry)
+        self.keep(entry)
         return entry
+
+    def keep(self, entry: Entry) -> None:
+        """Where a recorded entry goes: here, its namespace's ring (shared_journal.py: Redis)."""
+        ring = self._rings.get(entry.namespace)
+        if ring is None:
+            ring = self._ring(entry.namespace)
+        ring.append(entry)
 
     def _ring(self, namespace: str) -> deque[Entry]:
         if len(self._rings) >= MAX_NAMESPACES:  # forget the oldest other namespace

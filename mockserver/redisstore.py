@@ -42,7 +42,8 @@ from mockserver.store_watch import PREFIX as WATCHED
 from mockserver.store_watch import Watch
 
 DEFAULT_NAMESPACE = "default"
-LOG_KEEP = 2000  # commits a lagging worker can catch up on before it reloads the namespace
+LOG_KEEP = 2000
+REPLIES_AT_ONCE = 256  # journal appends whose replies are read together (each is a few bytes)  # commits a lagging worker can catch up on before it reloads the namespace
 
 
 class StoreUnavailable(ApiError):
@@ -355,8 +356,8 @@ class Outbox:
             self.lost += len(queued)
             return
         try:
-            while self._pending and connection.can_read(timeout=0):
-                self._reply(connection)
+            if self._pending >= REPLIES_AT_ONCE:  # long arrived: read them in one go
+                self.flush()
             packed = connection.pack_commands(queued)
             connection.send_packed_command(packed, check_health=False)
             self._pending += len(queued)

@@ -32,20 +32,16 @@ class SharedJournal(Journal):
         super().__init__(*args, **kwargs)
         self.store = store
 
-    def record(self, namespace: str, *args: Any, **kwargs: Any) -> Entry | None:
-        entry = super().record(namespace, *args, **kwargs)
-        if entry is None:
-            return None
-        self._rings.pop(namespace, None)  # the store holds it, not this process
-        key = self.store.key
+    def keep(self, entry: Entry) -> None:
+        """To the store, not this process; its id is the store's, seen when read back."""
+        namespace, key = entry.namespace, self.store.key
         try:
             self.store.keep_alive(namespace)
         except StoreUnavailable:  # the call answered 503 (or already had its answer): the
-            return entry  # journal misses it, as an access log misses lines on a full disk
+            return  # journal misses it, as an access log misses lines on a full disk
         self.store.outbox.send(
             "EVAL", _APPEND, 2, key(namespace, "jn"), key(namespace, "j"), self.size, _encode(entry)
         )
-        return entry  # its id is the store's: read back with the journal
 
     def lookup(self, namespace: str, entry_id: int) -> Entry | None:
         """The call's namespace's entry with this id, else the newest one of any namespace."""

@@ -21,10 +21,13 @@ call reads the version as before; the watch is set up again at most once a secon
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import redis
 from redis.exceptions import RedisError
+
+from mockserver._compat import input_check
 
 PREFIX = "mockv:"
 DRAIN_S = 0.00005
@@ -36,6 +39,7 @@ class Watch:
         kwargs = dict(pool.connection_kwargs, protocol=3)  # invalidations arrive as pushes
         self._new_connection = lambda: pool.connection_class(**kwargs)
         self._listener: Any = None  # tracking lives as long as the connection that asked for it
+        self._arrived: Callable[[], bool] | None = None  # a cheap look at the listener
         self._current: set[str] = set()  # namespaces whose version we read since any change
         self._own: dict[str, int] = {}  # namespace → messages our own commits will bring
         self._retry_at = 0.0
@@ -82,6 +86,8 @@ class Watch:
             if time.monotonic() >= self._retry_at:
                 self._connect()
             return
+        if self._arrived is not None and not self._arrived():
+            return  # the common case: nothing came
         try:
             while listener.can_read(timeout=0):
                 listener.read_response(push_request=True)  # calls _invalidated
@@ -114,6 +120,7 @@ class Watch:
             listener.disconnect()
             return
         self._listener = listener
+        self._arrived = input_check(listener)
         self._current.clear()
         self._own.clear()
 

@@ -153,6 +153,8 @@ def test_the_store_state_is_shown(pair: Pair) -> None:
     status = pair.call(0, "GET", "/__mock", key=None, headers={"Accept": "application/json"})
     store = status.json()["data"]["store"]
     assert store["kind"] == "redis" and store["up"] is True and store["watch"] is True
+    assert pair.apps[0].store is not None  # and it uses the cheap look at its connection
+    assert pair.apps[0].store.watch._arrived is not None  # (_compat.input_check)
 
 
 def test_the_embedded_store_is_the_default(tmp_path: Any) -> None:

@@ -337,7 +337,8 @@ def clock_json(clock: Clock) -> bytes:
 def collect(world: SharedWorld) -> tuple[Changes, bytes]:
     """What the call changed, as a commit and its log record."""
     tracker, store = world.tracker, world.store
-    for name in list(tracker.pre):  # a workspace made by this call: its lists become logged
+    made = [name for name, (_, _, before) in tracker.pre.items() if before is None]
+    for name in made:  # a workspace made by this call: its lists become logged
         if name.startswith("w|"):
             ws = dict.get(store.workspaces, name[2:])
             if ws is not None and not isinstance(ws.sessions, LoggedList):
@@ -367,7 +368,7 @@ def collect(world: SharedWorld) -> tuple[Changes, bytes]:
             changes.lists.append((items.name, op, _item(value)))
     changes.due_added = [(due.at, member(due)) for due in tracker.added]
     changes.due_removed = [member(due) for due in tracker.popped]
-    return changes, _record(changes)
+    return changes, _record(changes) if changes else b""
 
 
 def full_changes(world: World, salt: str) -> tuple[Changes, bytes]:

@@ -244,7 +244,8 @@ def _default(value: Any) -> Any:
 
 def encode(value: Any) -> bytes:
     if type(value) is Workspace:  # its long lists live apart (a Redis list each), or are rebuilt
-        value = {k: v for k, v in vars(value).items() if k not in _APART}
+        value = vars(value).copy()
+        del value["sessions"], value["events"], value["event_index"]
     try:
         return orjson.dumps(value, default=_default)
     except TypeError:  # an integer beyond 64 bits (a device's heartbeat sequence may be one)
