@@ -25,7 +25,7 @@ Every failure to reach Redis in time is `StoreUnavailable`: a 503 in the flavor'
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -34,12 +34,13 @@ from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from mockserver.errors import ApiError
 from mockserver.store_watch import PREFIX as WATCHED
 from mockserver.store_watch import Watch
+from mockserver.store_wire import Direct, Outbox
 
 DEFAULT_NAMESPACE = "default"
 LOG_KEEP = 2000
@@ -132,6 +133,9 @@ return v
 """
 
 
+_COMMIT_SHA = hashlib.sha1(_COMMIT.encode()).hexdigest()
+
+
 class RedisStore:
     """One connection pool to the shared store, and the few operations a world needs of it."""
 
@@ -147,9 +151,9 @@ class RedisStore:
             retry=Retry(NoBackoff(), 0),  # a bounded answer beats a retried one: the caller retries
             health_check_interval=0,
         )
-        self._commit = self.redis.register_script(_COMMIT)
         self.watch = Watch(self.redis)
         self.outbox = Outbox(self.redis)
+        self.direct = Direct(self.redis)
         self.last_error: str | None = None
         self.last_error_at: float | None = None
         self.commits = 0
@@ -256,7 +260,7 @@ class RedisStore:
         args += _counted((index[name], op, value) for name, op, value in changes.lists)
         self.watch.expect(namespace)  # before it is sent: its message may come before its reply
         try:
-            result = int(self._call(self._commit, keys=keys, args=args))
+            result = int(self._call(self.direct.script, _COMMIT_SHA, _COMMIT, keys, args))
         except StoreUnavailable:
             self.watch.forget(namespace)  # it may or may not have landed: read the version
             raise
@@ -317,89 +321,6 @@ class RedisStore:
             self.last_error = f"{type(exc).__name__}: {exc}"
             self.last_error_at = time.time()
             raise StoreUnavailable(type(exc).__name__) from None
-
-
-class Outbox:
-    """Writes nobody waits for (journal entries): sent at once on a connection of their own,
-    their replies read later, so a call pays one `send`, not a round trip. Redis applies them
-    in order, long before a tester's next request can read them; what is in flight when Redis
-    goes away is lost (`lost` counts it), as an access log loses lines on a full disk."""
-
-    def __init__(self, client: redis.Redis) -> None:
-        pool = client.connection_pool
-        self._new_connection = lambda: pool.connection_class(**pool.connection_kwargs)
-        self._connection: Any = None
-        self._queue: list[tuple[Any, ...]] = []
-        self._scheduled = False
-        self._pending = 0
-        self._retry_at = 0.0
-        self.lost = 0
-
-    def send(self, *command: Any) -> None:
-        """Queue `command`; the queue leaves in one write at the end of this turn of the event
-        loop (right after the reply that caused it), or now when there is no loop."""
-        self._queue.append(command)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self._send_queued()
-            return
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._send_queued)
-
-    def _send_queued(self) -> None:
-        self._scheduled = False
-        queued, self._queue = self._queue, []
-        connection = self._connected()
-        if connection is None:
-            self.lost += len(queued)
-            return
-        try:
-            if self._pending >= REPLIES_AT_ONCE:  # long arrived: read them in one go
-                self.flush()
-            packed = connection.pack_commands(queued)
-            connection.send_packed_command(packed, check_health=False)
-            self._pending += len(queued)
-        except (RedisError, OSError):
-            self._down()
-
-    def flush(self) -> None:
-        """Wait for every reply: what was sent is applied (before this worker reads it back)."""
-        if self._queue:
-            self._send_queued()
-        connection = self._connection
-        try:
-            while connection is not None and self._pending:
-                self._reply(connection)
-        except (RedisError, OSError):
-            self._down()
-
-    def _reply(self, connection: Any) -> None:
-        self._pending -= 1
-        try:
-            connection.read_response()
-        except ResponseError:
-            self.lost += 1
-
-    def _connected(self) -> Any:
-        if self._connection is None and time.monotonic() >= self._retry_at:
-            self._retry_at = time.monotonic() + 1.0
-            connection = self._new_connection()  # type: ignore[no-untyped-call]
-            try:
-                connection.connect()
-            except (RedisError, OSError):
-                connection.disconnect()
-                return None
-            self._connection = connection
-        return self._connection
-
-    def _down(self) -> None:
-        self.lost += self._pending
-        self._pending = 0
-        if self._connection is not None:
-            self._connection.disconnect()
-        self._connection = None
 
 
 def shared(settings: Any) -> bool:

@@ -68,7 +68,8 @@ def _create(pair: Pair, which: int) -> str:
 
 
 def test_a_worker_catches_up_from_the_commit_log_without_reloading(pair: Pair) -> None:
-    assert pair.call(1, "GET", "/api/v1/sessions").status_code == 200  # B holds the namespace
+    first = pair.call(1, "GET", "/api/v1/sessions")
+    assert first.status_code == 200, first.text  # B holds the namespace
     loads = pair.worlds(1).store.loads
     made = [_create(pair, 0) for _ in range(3)]
     listed = pair.call(1, "GET", "/api/v1/sessions").json()["data"]

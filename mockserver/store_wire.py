@@ -1,0 +1,152 @@
+"""The store's wire, where redis-py's general-purpose client costs more than the call: the commit
+script on a connection of its own, packed by hand (the client's packing and pooling cost ~80 µs
+a call, the script itself ~120 µs inside Redis), and the outbox for the journal's appends, which
+nobody waits for."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
+
+from mockserver._compat import input_check
+
+REPLIES_AT_ONCE = 256  # journal appends whose replies are read together (each is a few bytes)
+
+
+def resp(*parts: Any) -> bytes:
+    """A command in Redis's protocol (RESP): an array of bulk strings."""
+    chunks = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode()
+        chunks.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(chunks)
+
+
+class Direct:
+    """One connection for the calls a request waits for; reconnects on the next call after a
+    failure (the caller answers 503 for the one that failed)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        pool = client.connection_pool
+        self._new_connection: Callable[[], Any] = lambda: pool.connection_class(
+            **pool.connection_kwargs
+        )
+        self._connection: Any = None
+        self._closed: Callable[[], bool] | None = None
+
+    def script(self, sha: str, body: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """EVALSHA, and EVAL once when Redis does not know the script (a restarted Redis)."""
+        try:
+            return self._run(resp("EVALSHA", sha, len(keys), *keys, *args))
+        except NoScriptError:
+            return self._run(resp("EVAL", body, len(keys), *keys, *args))
+
+    def _run(self, packed: bytes) -> Any:
+        if self._connection is not None and self._closed is not None and self._closed():
+            self._connection.disconnect()  # Redis went away since: nothing is owed on it,
+            self._connection = None  # so a fresh connection carries this call
+        if self._connection is None:
+            connection = self._new_connection()
+            connection.connect()
+            self._connection = connection
+            self._closed = input_check(connection)  # between calls, input means a close
+        try:
+            self._connection.send_packed_command([packed], check_health=False)
+            return self._connection.read_response()
+        except ResponseError:
+            raise
+        except (RedisError, OSError) as exc:
+            self._connection.disconnect()
+            self._connection = None
+            if isinstance(exc, RedisError):
+                raise
+            raise RedisConnectionError(str(exc)) from None
+
+
+class Outbox:
+    """Writes nobody waits for (journal entries): sent at once on a connection of their own,
+    their replies read later, so a call pays one `send`, not a round trip. Redis applies them
+    in order, long before a tester's next request can read them; what is in flight when Redis
+    goes away is lost (`lost` counts it), as an access log loses lines on a full disk."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        pool = client.connection_pool
+        self._new_connection = lambda: pool.connection_class(**pool.connection_kwargs)
+        self._connection: Any = None
+        self._queue: list[tuple[Any, ...]] = []
+        self._scheduled = False
+        self._pending = 0
+        self._retry_at = 0.0
+        self.lost = 0
+
+    def send(self, *command: Any) -> None:
+        """Queue `command`; the queue leaves in one write at the end of this turn of the event
+        loop (right after the reply that caused it), or now when there is no loop."""
+        self._queue.append(command)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._send_queued()
+            return
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._send_queued)
+
+    def _send_queued(self) -> None:
+        self._scheduled = False
+        queued, self._queue = self._queue, []
+        connection = self._connected()
+        if connection is None:
+            self.lost += len(queued)
+            return
+        try:
+            if self._pending >= REPLIES_AT_ONCE:  # long arrived: read them in one go
+                self.flush()
+            packed = connection.pack_commands(queued)
+            connection.send_packed_command(packed, check_health=False)
+            self._pending += len(queued)
+        except (RedisError, OSError):
+            self._down()
+
+    def flush(self) -> None:
+        """Wait for every reply: what was sent is applied (before this worker reads it back)."""
+        if self._queue:
+            self._send_queued()
+        connection = self._connection
+        try:
+            while connection is not None and self._pending:
+                self._reply(connection)
+        except (RedisError, OSError):
+            self._down()
+
+    def _reply(self, connection: Any) -> None:
+        self._pending -= 1
+        try:
+            connection.read_response()
+        except ResponseError:
+            self.lost += 1
+
+    def _connected(self) -> Any:
+        if self._connection is None and time.monotonic() >= self._retry_at:
+            self._retry_at = time.monotonic() + 1.0
+            connection = self._new_connection()  # type: ignore[no-untyped-call]
+            try:
+                connection.connect()
+            except (RedisError, OSError):
+                connection.disconnect()
+                return None
+            self._connection = connection
+        return self._connection
+
+    def _down(self) -> None:
+        self.lost += self._pending
+        self._pending = 0
+        if self._connection is not None:
+            self._connection.disconnect()
+        self._connection = None
