@@ -65,6 +65,7 @@ class Changes:
     """What one call changed in a namespace, ready to commit."""
 
     upserts: dict[str, bytes] = field(default_factory=dict)  # entity key → JSON
+    made: list[str] = field(default_factory=list)  # upserts that are new entities (their order)
     deletes: list[str] = field(default_factory=list)
     lists: list[tuple[str, str, str]] = field(default_factory=list)  # (list, op, value)
     due_added: list[tuple[float, str]] = field(default_factory=list)  # (at, member)
@@ -93,9 +94,10 @@ class Loaded:
 
 
 # KEYS: v, e, z, log, ls, o (entity → when it was made), oc (its counter), then the lists named by
-# index. ARGV: expected version, log cap, record,
-# wipe flag, then counted sections: upserts (k, v), deletes (k), due added (score, member), due
-# removed (member), list ops (key index, op, value).
+# index. ARGV: expected version, log cap, record, wipe flag, then counted sections: upserts (k, v),
+# entities made (k), deletes (k), due added (score, member), due removed (member), list ops (key
+# index, op, value). Each section is one call (in chunks: Lua's stack holds ~8,000 values), not
+# one call per item: a call from Lua costs more than the write it makes.
 _COMMIT = """
 local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 if v ~= tonumber(ARGV[1]) then return -1 end
@@ -104,29 +106,40 @@ if ARGV[4] == '1' then
   redis.call('DEL', KEYS[2], KEYS[3], KEYS[5], KEYS[6], KEYS[7])
 end
 local i = 5
+local function each(width, command, key)
+  local n = tonumber(ARGV[i]); i = i + 1
+  local stop = i + n * width - 1
+  while i <= stop do
+    local last = math.min(stop, i + 500 * width - 1)
+    redis.call(command, key, unpack(ARGV, i, last))
+    i = last + 1
+  end
+  return n
+end
+each(2, 'HSET', KEYS[2])
+local made = tonumber(ARGV[i]); i = i + 1
+if made > 0 then
+  local first = redis.call('INCRBY', KEYS[7], made) - made
+  local order = {}
+  for j = 0, made - 1 do order[#order + 1] = ARGV[i + j]; order[#order + 1] = first + j + 1 end
+  for from = 1, #order, 1000 do
+    redis.call('HSET', KEYS[6], unpack(order, from, math.min(#order, from + 999)))
+  end
+  i = i + made
+end
+local mark = i
+if each(1, 'HDEL', KEYS[2]) > 0 then i = mark; each(1, 'HDEL', KEYS[6]) end
+each(2, 'ZADD', KEYS[3])
+each(1, 'ZREM', KEYS[3])
 local n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
-  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
-  if redis.call('HEXISTS', KEYS[6], ARGV[i]) == 0 then
-    redis.call('HSET', KEYS[6], ARGV[i], redis.call('INCR', KEYS[7]))
-  end
-  i = i + 2
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do redis.call('HDEL', KEYS[2], ARGV[i]); redis.call('HDEL', KEYS[6], ARGV[i]); i = i + 1 end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do redis.call('ZADD', KEYS[3], ARGV[i], ARGV[i + 1]); i = i + 2 end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do redis.call('ZREM', KEYS[3], ARGV[i]); i = i + 1 end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
   local key, op, value = KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2]
-  redis.call('SADD', KEYS[5], key)
   if op == '+' then redis.call('RPUSH', key, value)
   elseif op == '-' then redis.call('LREM', key, 1, value)
   elseif op == 't' then redis.call('LTRIM', key, tonumber(value), -1) end
   i = i + 3
 end
+if #KEYS > 7 then redis.call('SADD', KEYS[5], unpack(KEYS, 8)) end
 v = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], v .. '-1', 'r', ARGV[3])
 return v
@@ -254,6 +267,7 @@ class RedisStore:
         keys += [k(namespace, "l:" + name) for name in list_names]
         args: list[Any] = [expected, LOG_KEEP, record, "1" if changes.wipe else "0"]
         args += _counted(changes.upserts.items())
+        args += _counted((key,) for key in changes.made)
         args += _counted((key,) for key in changes.deletes)
         args += _counted(changes.due_added)
         args += _counted((member,) for member in changes.due_removed)

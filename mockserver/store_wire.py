@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
+from hiredis import pack_command
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 
@@ -20,12 +21,8 @@ REPLIES_AT_ONCE = 256  # journal appends whose replies are read together (each i
 
 
 def resp(*parts: Any) -> bytes:
-    """A command in Redis's protocol (RESP): an array of bulk strings."""
-    chunks = [b"*%d\r\n" % len(parts)]
-    for part in parts:
-        data = part if isinstance(part, bytes) else str(part).encode()
-        chunks.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(chunks)
+    """A command in Redis's protocol (RESP), packed by hiredis."""
+    return bytes(pack_command(parts))
 
 
 class Direct:

@@ -356,6 +356,7 @@ def collect(world: SharedWorld) -> tuple[Changes, bytes]:
             changes.deletes.append(name)
         else:
             changes.upserts[name] = after
+    changes.made = [name for name in made if name in changes.upserts]
     meta, clock = world.fingerprint
     if meta_of(store) != meta:
         changes.upserts["meta"] = meta_json(store)
@@ -379,6 +380,7 @@ def full_changes(world: World, salt: str) -> tuple[Changes, bytes]:
     for prefix, (attr, _) in ENTITIES.items():
         for key, value in dict.items(getattr(store, attr)):
             changes.upserts[prefix + key] = encode(value)
+    changes.made = list(changes.upserts)
     changes.upserts["meta"] = meta_json(store)
     changes.upserts["clock"] = clock_json(world.clock)
     for ws in dict.values(store.workspaces):
