@@ -11,7 +11,6 @@ popped. A failed commit rolls all of it back from the pre-images, with no round 
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import json
 from collections import deque
@@ -22,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from mockserver.luxxon.world import snapshot
 from mockserver.luxxon.world.model import Workspace
 from mockserver.luxxon.world.timeline import Due, Timeline
 
@@ -244,12 +244,12 @@ def _default(value: Any) -> Any:
 
 def encode(value: Any) -> bytes:
     if type(value) is Workspace:  # its long lists live apart (a Redis list each), or are rebuilt
-        value = vars(value).copy()
-        del value["sessions"], value["events"], value["event_index"]
+        value = {k: v for k, v in vars(value).items() if k not in _APART}
     try:
         return orjson.dumps(value, default=_default)
     except TypeError:  # an integer beyond 64 bits (a device's heartbeat sequence may be one)
-        return WIDE + json.dumps(_plain(value), separators=(",", ":")).encode()
+        plain = snapshot.encode(value)  # as bundles write it; Python's json takes any integer
+        return WIDE + json.dumps(plain, separators=(",", ":"), default=_default).encode()
 
 
 def decode(data: bytes | str) -> Any:
@@ -260,17 +260,3 @@ def decode(data: bytes | str) -> Any:
 
 
 WIDE = b"~"  # marks JSON that orjson cannot read back exactly (it reads wide integers as floats)
-
-
-def _plain(value: Any) -> Any:
-    if type(value) is Workspace:
-        value = {k: v for k, v in vars(value).items() if k not in _APART}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value.value if isinstance(value, Enum) else value
-    return _default(value)
