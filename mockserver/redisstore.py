@@ -34,7 +34,7 @@ from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError, RedisError, TimeoutError
 from redis.retry import Retry
 
 from mockserver.errors import ApiError
@@ -168,6 +168,8 @@ class RedisStore:
         self.outbox = Outbox(self.redis)
         self.direct = Direct(self.redis)
         self.last_error: str | None = None
+        self._failing = ""  # the last failure's kind, while calls fail fast
+        self._failing_until = 0.0
         self.last_error_at: float | None = None
         self.commits = 0
         self.conflicts = 0  # commits that lost the race (the call ran again)
@@ -325,16 +327,26 @@ class RedisStore:
             "loads": self.loads,
             "patched": self.patched,
             "lastError": self.last_error,
-            "journalEntriesLost": self.outbox.lost,
+            "journalEntriesUnconfirmed": self.outbox.unconfirmed,
         }
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """`fn(...)`, a failure as `StoreUnavailable`. After a failure, calls fail at once for
+        one `--store-timeout` and then one tries again, so a frozen Redis costs each waiting
+        call at most about two timeouts, not one timeout per call queued before it."""
+        if self._failing_until and time.monotonic() < self._failing_until:
+            raise StoreUnavailable(self._failing)
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
         except RedisError as exc:
             self.last_error = f"{type(exc).__name__}: {exc}"
             self.last_error_at = time.time()
+            if isinstance(exc, ConnectionError | TimeoutError):  # Redis did not answer
+                self._failing = type(exc).__name__
+                self._failing_until = time.monotonic() + self.timeout
             raise StoreUnavailable(type(exc).__name__) from None
+        self._failing_until = 0.0
+        return result
 
 
 def shared(settings: Any) -> bool:

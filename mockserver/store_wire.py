@@ -67,20 +67,24 @@ class Direct:
 
 
 class Outbox:
-    """Writes nobody waits for (journal entries): sent at once on a connection of their own,
-    their replies read later, so a call pays one `send`, not a round trip. Redis applies them
-    in order, long before a tester's next request can read them; what is in flight when Redis
-    goes away is lost (`lost` counts it), as an access log loses lines on a full disk."""
+    """Writes nobody waits for (journal entries): sent in one write per turn of the event loop on
+    a connection of their own, their replies read as they come, so a call pays no round trip.
+    Redis applies them in order, long before a tester's next request can read them. Entries
+    whose delivery is unconfirmed when Redis goes away may be lost (`unconfirmed` counts them),
+    as an access log loses lines on a full disk."""
 
     def __init__(self, client: redis.Redis) -> None:
         pool = client.connection_pool
-        self._new_connection = lambda: pool.connection_class(**pool.connection_kwargs)
+        self._new_connection: Callable[[], Any] = lambda: pool.connection_class(
+            **pool.connection_kwargs
+        )
         self._connection: Any = None
+        self._arrived: Callable[[], bool] | None = None
         self._queue: list[tuple[Any, ...]] = []
         self._scheduled = False
         self._pending = 0
         self._retry_at = 0.0
-        self.lost = 0
+        self.unconfirmed = 0
 
     def send(self, *command: Any) -> None:
         """Queue `command`; the queue leaves in one write at the end of this turn of the event
@@ -98,18 +102,19 @@ class Outbox:
     def _send_queued(self) -> None:
         self._scheduled = False
         queued, self._queue = self._queue, []
-        connection = self._connected()
-        if connection is None:
-            self.lost += len(queued)
-            return
-        try:
-            if self._pending >= REPLIES_AT_ONCE:  # long arrived: read them in one go
-                self.flush()
-            packed = connection.pack_commands(queued)
-            connection.send_packed_command(packed, check_health=False)
-            self._pending += len(queued)
-        except (RedisError, OSError):
-            self._down()
+        for _ in range(2):  # a connection a restarted Redis closed is replaced, once
+            connection = self._connected()
+            if connection is None:
+                break
+            try:
+                self._read_arrived(connection)
+                connection.send_packed_command(connection.pack_commands(queued), check_health=False)
+                self._pending += len(queued)
+                return
+            except (RedisError, OSError):
+                self._down()
+                self._retry_at = 0.0
+        self.unconfirmed += len(queued)
 
     def flush(self) -> None:
         """Wait for every reply: what was sent is applied (before this worker reads it back)."""
@@ -122,28 +127,44 @@ class Outbox:
         except (RedisError, OSError):
             self._down()
 
+    def _read_arrived(self, connection: Any) -> None:
+        """Read the replies that came, and notice a close (nothing owed, yet readable: EOF)."""
+        arrived = self._arrived
+        if arrived is None:  # no cheap look: read them all now and then
+            if self._pending >= REPLIES_AT_ONCE:
+                while self._pending:
+                    self._reply(connection)
+            return
+        while arrived():
+            if self._pending:
+                self._reply(connection)
+            else:
+                connection.read_response()  # raises on the close
+
     def _reply(self, connection: Any) -> None:
         self._pending -= 1
         try:
             connection.read_response()
         except ResponseError:
-            self.lost += 1
+            self.unconfirmed += 1
 
     def _connected(self) -> Any:
         if self._connection is None and time.monotonic() >= self._retry_at:
             self._retry_at = time.monotonic() + 1.0
-            connection = self._new_connection()  # type: ignore[no-untyped-call]
+            connection = self._new_connection()
             try:
                 connection.connect()
             except (RedisError, OSError):
                 connection.disconnect()
                 return None
             self._connection = connection
+            self._arrived = input_check(connection)
         return self._connection
 
     def _down(self) -> None:
-        self.lost += self._pending
+        self.unconfirmed += self._pending
         self._pending = 0
         if self._connection is not None:
             self._connection.disconnect()
         self._connection = None
+        self._arrived = None
