@@ -24,7 +24,7 @@ import orjson
 from mockserver.calls import Call
 from mockserver.namespaces import EVERYONE
 from mockserver.redisstore import RedisStore
-from mockserver.rules import MAX_RULES, RuleError, Rules, RuntimeRule
+from mockserver.rules import MAX_RULES, Rules, RuntimeRule
 from mockserver.scenarios import build_rule
 from mockserver.spec import Spec
 
@@ -182,4 +182,4 @@ class SharedScenarios:
         self.store._call(pipe.execute)
 
 
-__all__ = ["RuleError", "SharedRules", "SharedScenarios"]
+__all__ = ["SharedRules", "SharedScenarios"]

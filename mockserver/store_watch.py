@@ -28,6 +28,7 @@ import redis
 from redis.exceptions import RedisError
 
 from mockserver._compat import input_check
+from mockserver.store_wire import dedicated
 
 PREFIX = "mockv:"
 DRAIN_S = 0.00005
@@ -35,16 +36,13 @@ DRAIN_S = 0.00005
 
 class Watch:
     def __init__(self, client: redis.Redis) -> None:
-        pool = client.connection_pool
-        kwargs = dict(pool.connection_kwargs, protocol=3)  # invalidations arrive as pushes
-        self._new_connection = lambda: pool.connection_class(**kwargs)
+        self._new_connection = dedicated(client, protocol=3)  # invalidations arrive as pushes
         self._listener: Any = None  # tracking lives as long as the connection that asked for it
         self._arrived: Callable[[], bool] | None = None  # a cheap look at the listener
         self._current: set[str] = set()  # namespaces whose version we read since any change
         self._own: dict[str, int] = {}  # namespace → messages our own commits will bring
         self._retry_at = 0.0
         self._drained_at = -1.0
-        self.messages = 0
 
     def is_current(self, namespace: str) -> bool:
         """True when nothing changed the namespace since we last read its version. Read at
@@ -95,7 +93,6 @@ class Watch:
             self._down()
 
     def _invalidated(self, message: Any) -> None:
-        self.messages += 1
         keys = message[1] if len(message) > 1 else None
         if keys is None:  # FLUSHALL / FLUSHDB: every namespace changed
             self._current.clear()

@@ -20,6 +20,14 @@ from mockserver._compat import input_check
 REPLIES_AT_ONCE = 256  # journal appends whose replies are read together (each is a few bytes)
 
 
+def dedicated(client: redis.Redis, **overrides: Any) -> Callable[[], Any]:
+    """Makes a connection of its own, with the client's settings (and `overrides`), outside its
+    pool: a connection whose state or unread replies are this module's alone."""
+    pool = client.connection_pool
+    kwargs = dict(pool.connection_kwargs, **overrides)
+    return lambda: pool.connection_class(**kwargs)
+
+
 def resp(*parts: Any) -> bytes:
     """A command in Redis's protocol (RESP), packed by hiredis."""
     return bytes(pack_command(parts))
@@ -30,10 +38,7 @@ class Direct:
     failure (the caller answers 503 for the one that failed)."""
 
     def __init__(self, client: redis.Redis) -> None:
-        pool = client.connection_pool
-        self._new_connection: Callable[[], Any] = lambda: pool.connection_class(
-            **pool.connection_kwargs
-        )
+        self._new_connection = dedicated(client)
         self._connection: Any = None
         self._closed: Callable[[], bool] | None = None
 
@@ -74,10 +79,7 @@ class Outbox:
     as an access log loses lines on a full disk."""
 
     def __init__(self, client: redis.Redis) -> None:
-        pool = client.connection_pool
-        self._new_connection: Callable[[], Any] = lambda: pool.connection_class(
-            **pool.connection_kwargs
-        )
+        self._new_connection = dedicated(client)
         self._connection: Any = None
         self._arrived: Callable[[], bool] | None = None
         self._queue: list[tuple[Any, ...]] = []

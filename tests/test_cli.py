@@ -63,7 +63,7 @@ def test_scenarios_command_lists_the_shipped_ones() -> None:
 class Serving:
     """`mockserver serve` as a user runs it, in a process of its own, on a free port."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, start_new_session: bool = False) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
@@ -71,10 +71,11 @@ class Serving:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=start_new_session,
         )
 
-    def wait_for(self, path: str) -> httpx.Response:
-        deadline = time.monotonic() + 30
+    def wait_for(self, path: str, within: float = 30.0) -> httpx.Response:
+        deadline = time.monotonic() + within
         while True:
             try:
                 return httpx.get(self.url + path, timeout=1)

@@ -20,6 +20,7 @@ import pytest
 from mockserver import serve
 from mockserver.settings import Settings
 from tests.conftest import TESTS, free_port
+from tests.test_cli import Serving
 
 PYTHON = sys.executable
 
@@ -86,34 +87,15 @@ def test_a_worker_that_cannot_build_its_app_says_why_and_exits_as_a_startup_fail
 
 
 # -- real processes --------------------------------------------------------------------------------
-class Workers:
+class Workers(Serving):
     """`mockserver serve --workers N` in a session of its own, so that whatever happens its whole
     process tree is killed at the end."""
 
     def __init__(self, *args: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [PYTHON, "-m", "mockserver", "serve", "--port", str(self.port), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
+        super().__init__(*args, start_new_session=True)
 
     def get(self, path: str) -> httpx.Response:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                return httpx.get(self.url + path, timeout=5)
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and self.process.poll() is None, "no server"
-                time.sleep(0.2)
-
-    def stop(self) -> tuple[str, str]:
-        """Ctrl-C to the parent only, then what it printed."""
-        self.process.send_signal(signal.SIGINT)
-        return self.process.communicate(timeout=30)
+        return self.wait_for(path, within=60.0)  # N workers start more slowly than one process
 
     def kill(self) -> None:
         """The parent and every worker (they share its process group), whatever state they are in."""
