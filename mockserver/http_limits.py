@@ -7,6 +7,8 @@ keep-alive timer only runs between requests). `BoundedHttpTools` adds both bound
 over `MAX_HEAD_BYTES` is answered as uvicorn answers any unparseable request (400, plain text, the
 connection closed) and a head not complete within `HEAD_TIMEOUT_S` closes the connection.
 
+It also sends each answer in one write (`http_writes.OneWrite`).
+
 This subclasses uvicorn's protocol (uvicorn takes a protocol class for `http=`; httptools is a
 dependency, so it is always there): its callbacks
 `on_message_begin`, `on_url`, `on_header` and `on_headers_complete` are the parser's own API.
@@ -18,6 +20,8 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from mockserver.http_writes import OneWrite
 
 MAX_HEAD_BYTES = 64 * 1024  # request line + headers; browsers send < 16 KiB, nginx allows 32 KiB
 HEAD_TIMEOUT_S = 10.0  # from a connection's (or request's) first byte to the end of its head
@@ -35,7 +39,8 @@ class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
     _head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(transport)  # flow control keeps the transport itself
+        self.transport = OneWrite(transport, self.loop)  # type: ignore[assignment]
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
