@@ -4,6 +4,7 @@ bytes on the wire. Nothing else here knows ASGI's message shapes."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 from http.cookies import SimpleCookie
 from typing import Any
@@ -23,8 +24,11 @@ from mockserver.namespaces import namespace_of
 
 async def to_call(scope: Scope, receive: Receive, op_id: str, takes_body: bool = True) -> Call:
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-    query = dict(
-        parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    query_string = scope.get("query_string", b"")
+    query = (
+        dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+        if query_string
+        else {}
     )
     if PARSED_BODY in scope:  # request validation parsed it already
         body = scope[PARSED_BODY] if takes_body else None
@@ -38,7 +42,7 @@ async def to_call(scope: Scope, receive: Receive, op_id: str, takes_body: bool =
         path_params={k: str(v) for k, v in scope.get("path_params", {}).items()},
         query=query,
         headers=headers,
-        cookies=_cookies(headers.get("cookie")),
+        cookies=_cookies(headers["cookie"]) if "cookie" in headers else {},
         # A body sent to an operation that takes none is ignored, as most frameworks do.
         body=body,
         namespace=namespace_of(headers, query),
@@ -67,12 +71,19 @@ def parse_json(body: bytes) -> Any:
 
 
 def response_headers(reply: Reply, body: bytes) -> list[tuple[bytes, bytes]]:
-    headers = [(b"content-length", str(len(body)).encode())]
+    headers = [(b"content-length", b"%d" % len(body))]
     if body and reply.content_type:
-        headers.append((b"content-type", reply.content_type.encode()))
-    headers += [(k.lower().encode(), v.encode()) for k, v in reply.headers.items()]
-    headers += [(b"set-cookie", cookie.encode()) for cookie in reply.set_cookies]
+        headers.append((b"content-type", _encoded(reply.content_type)))
+    if reply.headers:
+        headers += [(k.lower().encode(), v.encode()) for k, v in reply.headers.items()]
+    if reply.set_cookies:
+        headers += [(b"set-cookie", cookie.encode()) for cookie in reply.set_cookies]
     return headers
+
+
+@functools.lru_cache(maxsize=64)  # a handful of content types, encoded on every answer
+def _encoded(text: str) -> bytes:
+    return text.encode()
 
 
 async def send_reply(send: Send, reply: Reply) -> None:

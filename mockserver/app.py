@@ -10,6 +10,7 @@
       /__mock/…                         admin guard (token, origin, JSON bodies)
                                         then the admin API         middleware/admin_guard.py, admin.py
       everything else:
+        (a route seen before: the same checks without the layers)  middleware/lane.py
         body limit                                                 middleware/body_limit.py
         routing, remembered per (method, path)                     middleware/routing.py
         credential guard, from the spec's securitySchemes          middleware/credentials.py
@@ -55,6 +56,7 @@ from mockserver.middleware.body_limit import BodyLimitMiddleware, limited
 from mockserver.middleware.browsers import BrowserPolicy, OriginPolicy
 from mockserver.middleware.credentials import CredentialGuard, requirements
 from mockserver.middleware.errors import ErrorBoundary, method_not_allowed, not_found
+from mockserver.middleware.lane import Lane
 from mockserver.middleware.routing import CachedRoutingMiddleware, operation_id
 from mockserver.middleware.validation import VALIDATOR_MAP, CachingRequestValidationMiddleware
 from mockserver.namespaces import Registry
@@ -115,9 +117,10 @@ class MockApp:
         self.admin = Admin(self.engine, self.journal, self.store)
         if carry is not None:
             self.carry_choices(carry)
-        self._api = self._connexion()
+        stack = self._connexion()
+        self._api = Lane(stack, enabled=not settings.validate_responses)
         self._docs = docs_ui.UIDocument(
-            _swagger_ui(self._api),
+            _swagger_ui(stack),
             docs_ui.ui_document(self.spec.document, self.scenarios),
             self.spec.document,
         )

@@ -32,14 +32,20 @@ def iso(ts: float) -> str:
 
 _last_ms = -1
 _last_iso = ""
+_last_second = -1
+_second_prefix = ""
 
 
 def iso_now() -> str:
-    """The current time for envelopes; formatted once per millisecond, not once per request."""
-    global _last_ms, _last_iso
+    """The current time for envelopes; the date and time of day are formatted once a second,
+    the milliseconds appended (once per millisecond, not once per request)."""
+    global _last_ms, _last_iso, _last_second, _second_prefix
     ms = int(time.time() * 1000)
     if ms != _last_ms:
-        _last_ms, _last_iso = ms, iso(ms / 1000)
+        second = ms // 1000
+        if second != _last_second:
+            _last_second, _second_prefix = second, iso(second)[:-4]  # "…T12:00:00."
+        _last_ms, _last_iso = ms, f"{_second_prefix}{ms % 1000:03d}Z"
     return _last_iso
 
 

@@ -35,7 +35,17 @@ class Selection:
         return self.code is not None or self.example is not None
 
 
+PLAIN = Selection()  # nothing asked for: the common case
+
+
 def parse(headers: Mapping[str, str], query: Mapping[str, str]) -> Selection:
+    if not (
+        "prefer" in headers
+        or "x-mock-scenario" in headers
+        or "cookie" in headers
+        or any(key.startswith(QUERY_PREFIX) for key in query)
+    ):
+        return PLAIN
     words = _prefer_words(headers.get("prefer", ""))
     for key, value in query.items():
         if key.startswith(QUERY_PREFIX):

@@ -19,12 +19,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        chunked = False
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
-                raise too_large()
-            chunked = chunked or name == b"transfer-encoding"
-        if not chunked:  # the HTTP parser stops at the declared length (or at none)
+        if not chunked(scope):  # the HTTP parser stops at the declared length (or at none)
             await self.app(scope, receive, send)
             return
         body = await read_body(limited(receive))
@@ -40,6 +35,16 @@ class BodyLimitMiddleware:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app({**scope, "headers": headers}, replay, send)
+
+
+def chunked(scope: Scope) -> bool:
+    """Whether the body comes chunked (its length unknown); refuses one declared too large."""
+    streamed = False
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+            raise too_large()
+        streamed = streamed or name == b"transfer-encoding"
+    return streamed
 
 
 async def read_body(receive: Receive) -> bytes:

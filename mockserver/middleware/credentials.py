@@ -56,10 +56,14 @@ class CredentialGuard:
         self.needs = needs
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        alternatives = self.needs.get(operation_id(scope) or "")
+        self.check(scope, operation_id(scope) or "")
+        await self.app(scope, receive, send)
+
+    def check(self, scope: Scope, op_id: str) -> None:
+        """Refuse (401) a call to `op_id` that carries none of the credentials it needs."""
+        alternatives = self.needs.get(op_id)
         if alternatives and not any(_present(scope, alt) for alt in alternatives):
             raise ApiError(401, "NOT_AUTHENTICATED", detail="auth:missingCredential")
-        await self.app(scope, receive, send)
 
 
 def _present(scope: Scope, alternative: Alternative) -> bool:

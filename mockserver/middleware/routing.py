@@ -18,10 +18,24 @@ ROUTE_NOTE = "mockserver.route"  # scope key: a dict shared by every copy of the
 MAX_ROUTES = 4096  # distinct (method, path) pairs remembered; fuzzers make many, clients few
 
 
+Route = tuple[str, str, dict[str, Any]]  # operationId, the API's base path, path parameters
+
+
+def enter(scope: Scope, route: Route) -> Scope:
+    """`scope` (changed in place) as connexion's router hands a request to `route` on."""
+    op_id, base_path, params = route
+    if ROUTE_NOTE in scope:
+        scope[ROUTE_NOTE]["operation_id"] = op_id
+    scope["path_params"] = dict(params)
+    extensions = scope.setdefault("extensions", {})
+    extensions[ROUTING_CONTEXT] = {"api_base_path": base_path, "operation_id": op_id}
+    return scope
+
+
 class CachedRoutingMiddleware(RoutingMiddleware):  # type: ignore[misc]
     def __init__(self, app: Any) -> None:
         super().__init__(app)
-        self._routes: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
+        self._routes: dict[tuple[str, str], Route] = {}
 
     def add_api(self, *args: Any, **kwargs: Any) -> None:
         super().add_api(*args, **kwargs)
@@ -41,14 +55,7 @@ class CachedRoutingMiddleware(RoutingMiddleware):  # type: ignore[misc]
         key = (scope["method"], scope["path"])
         known = self._routes.get(key)
         if known is not None:
-            op_id, base_path, params = known
-            if ROUTE_NOTE in scope:
-                scope[ROUTE_NOTE]["operation_id"] = op_id
-            routed = dict(scope)
-            routed["path_params"] = dict(params)
-            extensions = routed.setdefault("extensions", {})
-            extensions[ROUTING_CONTEXT] = {"api_base_path": base_path, "operation_id": op_id}
-            await self.app(routed, receive, send)
+            await self.app(enter(dict(scope), known), receive, send)
             return
         routed = dict(scope)
         routing_scope.set(routed)  # connexion's router fills this copy in and hands it on
@@ -59,6 +66,10 @@ class CachedRoutingMiddleware(RoutingMiddleware):  # type: ignore[misc]
             found = operation_id(routed)
             if found is not None and ROUTE_NOTE in scope:
                 scope[ROUTE_NOTE]["operation_id"] = found
+
+    def known(self, scope: Scope) -> Route | None:
+        """The route this (method, path) took before; None for one not seen yet."""
+        return self._routes.get((scope["method"], scope["path"]))
 
     def _remember(self, key: tuple[str, str], routed: Scope) -> None:
         context = routed.get("extensions", {}).get(ROUTING_CONTEXT, {})
