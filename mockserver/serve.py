@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import json
 import os
 import re
@@ -23,7 +22,7 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
-from mockserver import http_limits
+from mockserver import gc_policy, http_limits
 from mockserver.errors import ConfigError
 from mockserver.middleware.admin_guard import exposure_problem
 from mockserver.settings import Settings
@@ -188,7 +187,7 @@ def serve(settings: Settings, *, watch: bool = False) -> int:
         from mockserver.reload import Reloader
 
         served = Reloader(app)
-    _freeze()
+    gc_policy.install()  # the spec, the app and, later, long-lived data out of full collections
     config = uvicorn.Config(served, **uvicorn_options(settings, watch=watch))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn handles SIGINT; this is the fallback
         uvicorn.Server(config).run()
@@ -239,7 +238,7 @@ def worker_app() -> MockApp:
     if isinstance(app, str):
         print(f"mockserver: {app}", file=sys.stderr, flush=True)
         sys.exit(STARTUP_FAILURE)
-    _freeze()
+    gc_policy.install()  # the spec, the app and, later, long-lived data out of full collections
     return app
 
 
@@ -261,8 +260,3 @@ def settings_from_env(text: str) -> Settings:
     return Settings(**values)
 
 
-def _freeze() -> None:
-    # Everything built so far lives as long as the process: keep it out of the collector's
-    # scans, so a full collection under load does not walk the whole spec (a p99 spike).
-    gc.collect()
-    gc.freeze()
