@@ -258,5 +258,3 @@ def settings_from_env(text: str) -> Settings:
         elif typing.get_origin(hint) is tuple:
             values[name] = tuple(value)
     return Settings(**values)
-
-
