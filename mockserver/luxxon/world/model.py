@@ -151,12 +151,22 @@ class Session:
     video: Video | None = None
     publisher_connected: bool = True
     video_errored: bool = False
-    windows: list[list[float]] = field(default_factory=list)  # [opened, closed?] disconnects
+    # (opened, closed?) disconnects; tuples, so a session holds no container of its own for the
+    # garbage collector to walk (a busy namespace keeps tens of thousands of sessions)
+    windows: tuple[tuple[float, ...], ...] = ()
     settlement: Settlement | None = None
 
     @property
     def hold(self) -> int:
         return self.rate * self.max_duration
+
+    def open_window(self, at: float) -> None:
+        """The publisher disconnected: a window opens."""
+        self.windows = (*self.windows, (at,))
+
+    def close_window(self, at: float) -> None:
+        """The publisher is back (or the meter stops): the latest window closes."""
+        self.windows = (*self.windows[:-1], (*self.windows[-1], at))
 
     def metered(self, until: float) -> int:
         """Clean seconds up to `until`: LIVE time minus disconnect windows, within maxDuration."""
