@@ -22,6 +22,7 @@ from mockserver.luxxon.world.store import Store
 HEALTH = {"ok": True, "surface": "lx-api", "version": "0.1.0", "buildSha": "0000000"}
 
 
+@functools.lru_cache(maxsize=8192)  # reads show the same few instants again and again
 def stamp(ts: float) -> str:
     """`clock.iso(ts)`, without a `strftime` per instant: every write stamps a new `createdAt`.
     The date and time come from the whole second (cached), the milliseconds as `iso` writes them;
@@ -42,32 +43,41 @@ def _iso(ts: float | None) -> str | None:
     return None if ts is None else stamp(ts)
 
 
+_LIVE = State.LIVE
+_STATE_TEXT = {state: state.value for state in State}  # `.value` is a slow enum property
+
+
 def session(s: Session, now: float, operator_view: bool) -> dict[str, Any]:
-    """LxSessionDto. The WHIP (publishing) URL is the operator's secret: the consumer sees null."""
-    clean = s.metered(now) if s.state == State.LIVE else s.clean_seconds
-    charged = clean * s.rate if s.state == State.LIVE else s.charged
-    settlement = s.settlement
+    """LxSessionDto. The WHIP (publishing) URL is the operator's secret: the consumer sees null.
+    Read on every session call, so each attribute is read once."""
+    state, rate, video, settlement = s.state, s.rate, s.video, s.settlement
+    if state == _LIVE:
+        clean = s.metered(now)
+        charged = clean * rate
+    else:
+        clean, charged = s.clean_seconds, s.charged
+    started, ended = s.started_at, s.ended_at
     return {
         "id": s.id,
         "consumerWorkspaceId": s.consumer_id,
         "operatorWorkspaceId": s.operator_id,
-        "state": s.state.value,
+        "state": _STATE_TEXT[state],
         "maxDurationSeconds": s.max_duration,
         "waitTimeoutSeconds": s.wait_timeout,
-        "ratePerSecondMicroUsdc": str(s.rate),
-        "holdMicroUsdc": str(s.hold),
-        "startedAt": _iso(s.started_at),
-        "endedAt": _iso(s.ended_at),
+        "ratePerSecondMicroUsdc": str(rate),
+        "holdMicroUsdc": str(rate * s.max_duration),  # Session.hold
+        "startedAt": None if started is None else stamp(started),
+        "endedAt": None if ended is None else stamp(ended),
         "cleanSeconds": clean,
         "chargedMicroUsdc": str(charged),
         "settlementTxHash": settlement.tx_hash if settlement else None,
-        "videoBackendRef": s.video.ref if s.video else None,
+        "videoBackendRef": video.ref if video else None,
         "createdAt": stamp(s.created_at),
         "requestedLat": s.lat,
         "requestedLng": s.lng,
         "authorized": s.authorized,
-        "whepUrl": s.video.whep_url if s.video else None,
-        "whipUrl": s.video.whip_url if s.video and operator_view else None,
+        "whepUrl": video.whep_url if video else None,
+        "whipUrl": video.whip_url if video and operator_view else None,
     }
 
 
