@@ -55,6 +55,8 @@ def field(
             raise invalid_input(f"body.{name}:missing", f"{name} is required")
         return None
     kinds = kind if isinstance(kind, tuple) else (kind,)
+    if type(value) in kinds:  # what JSON parsing gives: the common case, answered at once
+        return value
     if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
         expected = " or ".join(JSON_TYPES.get(k, k.__name__) for k in kinds)
         raise invalid_input(f"body.{name}:type", f"{name} must be {expected}")
