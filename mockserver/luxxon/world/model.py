@@ -172,6 +172,8 @@ class Session:
         """Clean seconds up to `until`: LIVE time minus disconnect windows, within maxDuration."""
         if self.started_at is None:
             return 0
+        if not self.windows:  # the usual case: never disconnected
+            return max(0, min(self.max_duration, int(until - self.started_at)))
         gone = sum(
             max(0.0, min(w[1] if len(w) > 1 else until, until) - max(w[0], self.started_at))
             for w in self.windows
