@@ -59,14 +59,14 @@ class LuxxonFlavor(Flavor):
         self._envelope_by_default = (
             sum(_is_envelope(r.schema) for r in successes) > len(successes) / 2
         )
+        self._enveloped: dict[tuple[str, int], bool] = {}  # (operationId, status) → found once
 
     def body(self, reply: Reply, operation: Operation | None) -> Any:
         if operation is not None:
-            response = operation.response(reply.status)
-            if response is None or response.schema is None:
-                enveloped = self._envelope_by_default
-            else:
-                enveloped = self._envelopes[(operation.operation_id, response.status)]
+            key = (operation.operation_id, reply.status)
+            enveloped = self._enveloped.get(key)
+            if enveloped is None:
+                enveloped = self._enveloped[key] = self._is_enveloped(operation, reply.status)
             if not enveloped:
                 return reply.data
         return {
@@ -75,6 +75,12 @@ class LuxxonFlavor(Flavor):
             "data": reply.data,
             "timestamp": iso_now(),
         }
+
+    def _is_enveloped(self, operation: Operation, status: int) -> bool:
+        response = operation.response(status)
+        if response is None or response.schema is None:
+            return self._envelope_by_default
+        return self._envelopes[(operation.operation_id, response.status)]
 
     def freshen(self, body: Any, status: int, params: Mapping[str, str], now: str) -> Any:
         """An example envelope is sent with the current time and its own status, and an entity

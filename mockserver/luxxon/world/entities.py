@@ -10,7 +10,6 @@ log records to a copy.
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -166,7 +165,7 @@ def full_changes(world: World, salt: str) -> tuple[Changes, bytes]:
         changes.lists += [(f"{ws.id}|s", "+", _item(item)) for item in ws.sessions]
         changes.lists += [(f"{ws.id}|e", "+", _item(item)) for item in ws.events]
     seen: set[int] = getattr(store.timeline, "gone", set())
-    changes.due_added = [(d.at, member(d)) for d in store.timeline._heap if d.seq not in seen]
+    changes.due_added = [(d.at, member(d)) for d in store.timeline.entries() if d.seq not in seen]
     return changes, b'{"reset":true}'
 
 
@@ -234,7 +233,8 @@ def from_loaded(loaded: Loaded) -> tuple[World, str]:
         ]
         ws.event_index = {event.id: i for i, event in enumerate(ws.events)}
     store.keys_by_digest = {key.digest: key for key in store.keys.values()}
-    store.timeline._heap = [parse_member(text, at) for text, at in loaded.due]
+    for text, at in loaded.due:
+        store.timeline.put(parse_member(text, at))
     store.timeline._seq = int(meta["seq"])
     clock_data = orjson.loads(loaded.entities["clock"])
     clock = Clock(frozen_at=clock_data["frozenAt"])
@@ -278,7 +278,7 @@ def patch(world: SharedWorld, records: list[tuple[int, bytes]]) -> bool:
         for at, text in record["za"]:
             due = parse_member(text, at)
             timeline.gone.discard(due.seq)
-            heapq.heappush(timeline._heap, due)  # O(log n): a heapify here was O(world)
+            timeline.put(due)  # O(log n): a heapify here was O(world)
         for text in record["zr"]:
             timeline.gone.add(parse_member(text, 0.0).seq)
         world.version = version

@@ -118,9 +118,9 @@ def _session(store: Store, item: dict[str, Any], now: float) -> Session:
         s.video = video.open_input(store, s, s.started_at, item.get("video"))
     if "endedAgoSeconds" in item:
         s.ended_at = now - item["endedAgoSeconds"]
-    s.windows = [
-        [now - w["fromAgoSeconds"], now - w["toAgoSeconds"]] for w in item.get("disconnects", [])
-    ]
+    s.windows = tuple(
+        (now - w["fromAgoSeconds"], now - w["toAgoSeconds"]) for w in item.get("disconnects", [])
+    )
     store.add_session(s)
     if s.operator_id is not None:
         store.workspaces[s.operator_id].sessions.append(s.id)

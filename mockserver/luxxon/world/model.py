@@ -151,17 +151,29 @@ class Session:
     video: Video | None = None
     publisher_connected: bool = True
     video_errored: bool = False
-    windows: list[list[float]] = field(default_factory=list)  # [opened, closed?] disconnects
+    # (opened, closed?) disconnects; tuples, so a session holds no container of its own for the
+    # garbage collector to walk (a busy namespace keeps tens of thousands of sessions)
+    windows: tuple[tuple[float, ...], ...] = ()
     settlement: Settlement | None = None
 
     @property
     def hold(self) -> int:
         return self.rate * self.max_duration
 
+    def open_window(self, at: float) -> None:
+        """The publisher disconnected: a window opens."""
+        self.windows = (*self.windows, (at,))
+
+    def close_window(self, at: float) -> None:
+        """The publisher is back (or the meter stops): the latest window closes."""
+        self.windows = (*self.windows[:-1], (*self.windows[-1], at))
+
     def metered(self, until: float) -> int:
         """Clean seconds up to `until`: LIVE time minus disconnect windows, within maxDuration."""
         if self.started_at is None:
             return 0
+        if not self.windows:  # the usual case: never disconnected
+            return max(0, min(self.max_duration, int(until - self.started_at)))
         gone = sum(
             max(0.0, min(w[1] if len(w) > 1 else until, until) - max(w[0], self.started_at))
             for w in self.windows

@@ -279,7 +279,7 @@ def cancel_all(ctx: Ctx) -> Reply:
 def finish(store: Store, s: Session, at: float, state: State) -> None:
     """LIVE → ENDED or EXPIRED: the meter is final and the settlement is queued."""
     if s.windows and len(s.windows[-1]) == 1:
-        s.windows[-1].append(at)
+        s.close_window(at)
     s.state = state
     s.ended_at = at
     s.clean_seconds = s.metered(at)

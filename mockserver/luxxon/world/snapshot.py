@@ -23,7 +23,7 @@ from mockserver.clock import LATEST, Clock, iso
 from mockserver.luxxon.world import model
 from mockserver.luxxon.world.fixture import Rules
 from mockserver.luxxon.world.store import Store
-from mockserver.luxxon.world.timeline import Due, Timeline
+from mockserver.luxxon.world.timeline import Timeline
 from mockserver.luxxon.world.world import World
 
 VERSION = 1
@@ -57,7 +57,7 @@ def dump(world: World) -> dict[str, Any]:
     out["rng"] = [version, list(words), gauss]
     out["timeline"] = {
         "seq": store.timeline._seq,
-        "due": [[d.at, d.seq, d.kind, d.ref] for d in sorted(store.timeline._heap)],
+        "due": [list(entry) for entry in sorted(store.timeline._heap)],
     }
     out.update({name: encode(getattr(store, name)) for name in FIELDS})
     # LIVE publishers a video outage dropped
@@ -96,7 +96,7 @@ def load(data: Any) -> World:
 def _timeline(data: dict[str, Any]) -> Timeline:
     timeline = Timeline()
     timeline._heap = [
-        Due(float(at), int(seq), str(kind), str(ref)) for at, seq, kind, ref in data["due"]
+        (float(at), int(seq), str(kind), str(ref)) for at, seq, kind, ref in data["due"]
     ]
     timeline._seq = int(data["seq"])
     return timeline  # sorted by (at, seq): already a heap

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import hashlib
 import random
-import uuid
 from collections import deque
 
 from mockserver.luxxon.world.fixture import Rules
@@ -22,6 +22,10 @@ from mockserver.luxxon.world.model import (
 from mockserver.luxxon.world.timeline import Timeline
 
 _TOKEN_HEAD = b"\x1a\x01\x00"  # ZedTokens are base64 protobufs; ours read "GgEA…" like the docs'
+# What uuid.UUID(int=…, version=4) does to the 128 random bits: the variant and version nibbles.
+_V4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_V4_SET = (0x8000 << 48) | (4 << 76)
+_URLSAFE = bytes.maketrans(b"+/", b"-_")  # base64.urlsafe_b64encode, minus its overhead
 
 
 class Store:
@@ -46,7 +50,10 @@ class Store:
 
     # identifiers -----------------------------------------------------------------------------
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        """A version-4 UUID from the world's generator, as `str(uuid.UUID(int=…, version=4))`
+        writes it (formatted here: the `UUID` object cost more than the draw)."""
+        h = f"{self.rng.getrandbits(128) & _V4_CLEAR | _V4_SET:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def hex(self, nbytes: int) -> str:
         return f"{self.rng.getrandbits(8 * nbytes):0{2 * nbytes}x}"
@@ -62,7 +69,7 @@ class Store:
         """A fresh ZedToken for an authz-relevant write."""
         self.revision += 1
         raw = _TOKEN_HEAD + self.revision.to_bytes(8, "big")
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return binascii.b2a_base64(raw, newline=False).translate(_URLSAFE).decode().rstrip("=")
 
     @staticmethod
     def is_consistency_token(value: str) -> bool:

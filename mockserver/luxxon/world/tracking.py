@@ -23,7 +23,7 @@ import orjson
 
 from mockserver.luxxon.world import snapshot
 from mockserver.luxxon.world.model import Workspace
-from mockserver.luxxon.world.timeline import Due, Timeline
+from mockserver.luxxon.world.timeline import Due, Entry, Timeline
 
 KNOWN_MAX = 50_000  # committed JSON kept for pre-images, per world; then it starts afresh
 _APART = frozenset({"sessions", "events", "event_index"})  # a workspace's long lists
@@ -122,7 +122,7 @@ class TrackedTimeline(Timeline):
     """The timeline, recording what a call scheduled and popped; entries another worker popped
     are skipped (`gone`) rather than searched for in the heap."""
 
-    def __init__(self, tracker: Tracker, heap: list[Due], seq: int) -> None:
+    def __init__(self, tracker: Tracker, heap: list[Entry], seq: int) -> None:
         super().__init__()
         self._heap, self._seq = heap, seq
         heapq.heapify(self._heap)
@@ -228,7 +228,7 @@ class Tracker:
             for due in self.added:
                 self.timeline.gone.add(due.seq)
             for due in self.popped:
-                heapq.heappush(self.timeline._heap, due)
+                self.timeline.put(due)
         self.clear()
 
 

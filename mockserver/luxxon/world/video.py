@@ -97,12 +97,12 @@ def _apply(store: Store, s: Session, event: str, now: float) -> None:
     if event == "live_input.connected":
         s.video_errored = False
         if s.state == State.LIVE and not s.publisher_connected:
-            s.windows[-1].append(now)
+            s.close_window(now)
             s.publisher_connected = True
         elif s.state == State.ASSIGNED and s.video is not None:
             go_live(store, s, now)  # the publisher is up: the first frame is decoded now
     elif event in ("live_input.disconnected", "live_input.errored"):
         s.video_errored = s.video_errored or event.endswith("errored")
         if s.state == State.LIVE and s.publisher_connected:
-            s.windows.append([now])
+            s.open_window(now)
             s.publisher_connected = False
