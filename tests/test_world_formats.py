@@ -1,6 +1,6 @@
 """The world's identifiers, tokens and timestamps are exactly what the standard library writes.
 
-The world formats these itself (views.stamp, Store.uuid, Store.consistency_token) because the
+The mock formats these itself (clock.iso, Store.uuid, Store.consistency_token) because the
 standard library's way cost a good part of a write; these tests hold the shortcuts to the
 originals, edge cases included.
 """
@@ -14,10 +14,9 @@ import uuid
 
 import pytest
 
-from mockserver.clock import LATEST, iso
+from mockserver.clock import LATEST, formatted, iso
 from mockserver.luxxon.world.fixture import Rules
 from mockserver.luxxon.world.store import Store
-from mockserver.luxxon.world.views import stamp
 
 EDGES = [
     0.0,
@@ -54,23 +53,23 @@ def _iso_or_error(fn: object, ts: float) -> str:
 
 
 @pytest.mark.parametrize("ts", EDGES)
-def test_stamp_writes_what_clock_iso_writes_at_the_edges(ts: float) -> None:
-    assert _iso_or_error(stamp, ts) == _iso_or_error(iso, ts)
+def test_iso_writes_what_strftime_writes_at_the_edges(ts: float) -> None:
+    assert _iso_or_error(iso, ts) == _iso_or_error(formatted, ts)
 
 
-def test_stamp_writes_what_clock_iso_writes_for_any_instant() -> None:
+def test_iso_writes_what_strftime_writes_for_any_instant() -> None:
     rng = random.Random(12)
     instants = [rng.uniform(0, LATEST) for _ in range(5_000)]
     instants += [1.7e9 + rng.random() * 1e6 for _ in range(5_000)]  # around now, sub-second
     instants += [math.floor(rng.uniform(0, 4e9)) + 1 - rng.random() * 1e-5 for _ in range(2_000)]
-    assert [stamp(ts) for ts in instants] == [iso(ts) for ts in instants]
+    assert [iso(ts) for ts in instants] == [formatted(ts) for ts in instants]
 
 
-def test_stamp_refuses_nan_as_clock_iso_does() -> None:
+def test_iso_refuses_nan_as_strftime_does() -> None:
+    with pytest.raises(ValueError):
+        formatted(math.nan)
     with pytest.raises(ValueError):
         iso(math.nan)
-    with pytest.raises(ValueError):
-        stamp(math.nan)
 
 
 def _store(seed: int) -> Store:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
-from mockserver.clock import LATEST, iso
+from mockserver.clock import iso
 from mockserver.luxxon.world.model import (
     ApiKey,
     Quote,
@@ -22,28 +21,8 @@ from mockserver.luxxon.world.store import Store
 HEALTH = {"ok": True, "surface": "lx-api", "version": "0.1.0", "buildSha": "0000000"}
 
 
-@functools.lru_cache(maxsize=8192)  # reads show the same few instants again and again
-def stamp(ts: float) -> str:
-    """`clock.iso(ts)`, without a `strftime` per instant: every write stamps a new `createdAt`.
-    The date and time come from the whole second (cached), the milliseconds as `iso` writes them;
-    an instant whose microseconds round up into the next second, or that `iso` would clamp, goes
-    to `iso` itself."""
-    whole = int(ts) if 0 <= ts <= LATEST else -1  # NaN fails the comparison too
-    if whole < 0 or ts - whole >= 0.9999:
-        return iso(ts)
-    return _second(whole) + _MILLIS[int(ts * 1000) % 1000]
-
-
-_MILLIS = [f"{ms:03d}Z" for ms in range(1000)]  # what iso appends: f"{int(ts * 1000) % 1000:03d}Z"
-
-
-@functools.lru_cache(maxsize=256)
-def _second(whole: int) -> str:
-    return iso(float(whole))[:-4]  # "2026-05-13T12:00:00." of "2026-05-13T12:00:00.000Z"
-
-
 def _iso(ts: float | None) -> str | None:
-    return None if ts is None else stamp(ts)
+    return None if ts is None else iso(ts)
 
 
 _LIVE = State.LIVE
@@ -69,13 +48,13 @@ def session(s: Session, now: float, operator_view: bool) -> dict[str, Any]:
         "waitTimeoutSeconds": s.wait_timeout,
         "ratePerSecondMicroUsdc": str(rate),
         "holdMicroUsdc": str(rate * s.max_duration),  # Session.hold
-        "startedAt": None if started is None else stamp(started),
-        "endedAt": None if ended is None else stamp(ended),
+        "startedAt": None if started is None else iso(started),
+        "endedAt": None if ended is None else iso(ended),
         "cleanSeconds": clean,
         "chargedMicroUsdc": str(charged),
         "settlementTxHash": settlement.tx_hash if settlement else None,
         "videoBackendRef": video.ref if video else None,
-        "createdAt": stamp(s.created_at),
+        "createdAt": iso(s.created_at),
         "requestedLat": s.lat,
         "requestedLng": s.lng,
         "authorized": s.authorized,
@@ -97,7 +76,7 @@ def workspace(ws: Workspace) -> dict[str, Any]:
         "coverageRadiusMeters": ws.coverage_radius,
         "deviceKind": ws.device_kind,
         "lastSeenAt": _iso(ws.last_seen_at),
-        "createdAt": stamp(ws.created_at),
+        "createdAt": iso(ws.created_at),
         "createdByWallet": ws.created_by_wallet,
         "deletedAt": None,
     }
@@ -123,7 +102,7 @@ def api_key(key: ApiKey) -> dict[str, Any]:
         "lastUsedAt": _iso(key.last_used_at),
         "revokedAt": _iso(key.revoked_at),
         "gracePeriodEnd": _iso(key.grace_end),
-        "createdAt": stamp(key.created_at),
+        "createdAt": iso(key.created_at),
         "createdByWallet": key.created_by_wallet,
     }
 
@@ -137,7 +116,7 @@ def quote(q: Quote) -> dict[str, Any]:
         "demandFactor": 1,
         "corridorMultiplier": 1,
         "baseRatePerSecondMicroUsdc": str(q.base_rate),
-        "expiresAt": stamp(q.expires_at),
+        "expiresAt": iso(q.expires_at),
     }
 
 
@@ -148,7 +127,7 @@ def event(e: WalletEvent) -> dict[str, Any]:
         "kind": e.kind,
         "txHash": e.tx_hash,
         "blockNumber": str(e.block),
-        "confirmedAt": stamp(e.confirmed_at),
+        "confirmedAt": iso(e.confirmed_at),
         "amountUsdc": str(e.amount),
         "relatedSession": e.related_session,
     }
@@ -177,5 +156,5 @@ def settlement(store: Store, s: Session) -> dict[str, Any]:
     if st.tx_hash is not None:
         out["txHash"] = st.tx_hash
     if st.confirmed_at is not None:
-        out["confirmedAt"] = stamp(st.confirmed_at)
+        out["confirmedAt"] = iso(st.confirmed_at)
     return out
