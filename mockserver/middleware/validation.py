@@ -81,8 +81,8 @@ class _CachedValidationOperation(RequestValidationOperation):  # type: ignore[mi
     """Connexion's request validation with what depends only on the operation built once.
 
     Connexion builds a URI parser, a parameter validator and a body validator (with a freshly
-    compiled JSON schema) on every request, and matches the content type by fnmatch each time.
-    The checks themselves are connexion's, unchanged.
+    compiled JSON schema) on every request, and parses the content type and matches it by
+    fnmatch each time. The checks themselves are connexion's, unchanged.
     """
 
     def __init__(self, next_app: ASGIApp, *, operation: Any, **kwargs: Any) -> None:
@@ -98,6 +98,7 @@ class _CachedValidationOperation(RequestValidationOperation):  # type: ignore[mi
             security_query_params=self.security_query_params,
         )
         self._body_validators: dict[tuple[str, str], Any] = {}
+        self._content_types: dict[bytes | None, tuple[str, str]] = {}
         # Nothing to check when every parameter accepts any string and none can be missing
         # (producer-token's `id` and optional header, say): skip building a request to check it.
         self._params_always_valid = not self.strict_validation and all(
@@ -108,13 +109,29 @@ class _CachedValidationOperation(RequestValidationOperation):  # type: ignore[mi
         if not self._params_always_valid:
             self._parameters.validate(scope)
         if self._has_body:
-            mime_type, encoding = self.extract_content_type(scope["headers"])
+            mime_type, encoding = self._content_type(scope["headers"])
             validator = self._body_validators.get((mime_type, encoding))
             if validator is None:
                 validator = self._body_validator(mime_type, encoding)
             if validator is not False:
                 receive, scope = await validator.wrap_receive(receive, scope=scope)
         await self.next_app(scope, receive, send)
+
+    def _content_type(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
+        """Connexion's reading of the Content-Type header (mime type, charset), remembered by the
+        header's bytes. ASGI header names are bytes, and bytes.lower() is the latin-1 lower()
+        connexion compares with for every name that can equal `content-type`."""
+        raw = None
+        for key, value in headers:
+            if key.lower() == b"content-type":
+                raw = value
+                break
+        found = self._content_types.get(raw)
+        if found is None:
+            found = self.extract_content_type([] if raw is None else [(b"content-type", raw)])
+            if len(self._content_types) < _REMEMBERED:
+                self._content_types[raw] = found
+        return found
 
     def _body_validator(self, mime_type: str, encoding: str) -> Any:
         """The validator for this content type (False: nothing to check), remembered."""
@@ -131,10 +148,14 @@ class _CachedValidationOperation(RequestValidationOperation):  # type: ignore[mi
                 strict_validation=self.strict_validation,
                 uri_parser=self._uri_parser,
             )
-        self._body_validators[(mime_type, encoding)] = validator
+        if len(self._body_validators) < _REMEMBERED:
+            self._body_validators[(mime_type, encoding)] = validator
         return validator
 
 
+# Content types remembered per operation: a client inventing charsets gets its validator built
+# each time, not kept forever.
+_REMEMBERED = 16
 _NEUTRAL_KEYS = {"type", "example", "examples", "description", "title", "x-reconstructed"}
 
 
