@@ -141,3 +141,21 @@ def test_a_bad_query_parameter_is_refused_as_before(
 def test_a_good_query_parameter_is_taken(http: httpx.Client) -> None:
     response = http.get("/api/v1/sessions?limit=20", headers=ns("fastvalid", CONSUMER_KEY))
     assert response.status_code == 200, response.text
+
+
+def test_the_content_type_is_read_as_before_however_many_a_client_invents(
+    http: httpx.Client,
+) -> None:
+    """Read once per distinct header value, and only so many remembered: the answers stay."""
+    wrong = json.dumps({**WRITE, "lat": 91})
+    for n in range(20):
+        for content_type, status, detail in [
+            (f"application/json; v={n}", 400, "body.lat:maximum"),
+            (f"application/json; charset=utf-{n}", 400, "body.lat:maximum"),
+            (f"text/plain; v={n}", 400, "header.content-type:unsupported"),
+        ]:
+            headers = {**ns("fastvalid", CONSUMER_KEY), "content-type": content_type}
+            response = http.post("/api/v1/sessions", content=wrong, headers=headers)
+            assert (response.status_code, response.json()["detail"]) == (status, detail)
+    headerless = http.post("/api/v1/sessions", content=wrong, headers=ns("fastvalid", CONSUMER_KEY))
+    assert headerless.json()["detail"] == "body.lat:maximum"  # taken as the spec's application/json
