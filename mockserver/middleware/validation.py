@@ -1,10 +1,13 @@
 """Connexion's request validation, told to answer with a `field:reason` label (`labels.py`) and a
 message naming the field, and to do per operation (compile schemas, build validators) once
-instead of on every request."""
+instead of on every request. A valid body or parameter is let through by a compiled Rust check
+(`precheck.py`) where that check's yes is provably connexion's; every other value, and every
+error, is connexion's python jsonschema's."""
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,19 +26,28 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import jsonbody, labels
 from mockserver.errors import invalid_input
+from mockserver.middleware.precheck import Precheck, precheck
 
-_compiled: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
+_compiled: dict[int, tuple[dict[str, Any], Draft4Validator, Precheck | None]] = {}
 
 
-def _validator_for(param: dict[str, Any]) -> Draft4Validator:
+def _json_scalar(value: Any) -> bool:
+    """Whether a coerced parameter is a value a precheck may judge: JSON's. Rust takes a tuple for
+    an array, and infinity (`?limit=1e400`) or NaN past `maximum`; python jsonschema does not."""
+    kind = type(value)
+    return kind is str or kind is int or kind is bool or (kind is float and math.isfinite(value))
+
+
+def _validators_for(param: dict[str, Any]) -> tuple[Draft4Validator, Precheck | None]:
     # Keyed by identity: connexion hands us the same parameter dicts on every request; the
     # entry keeps the dict alive, so the id cannot be reused by another object.
     entry = _compiled.get(id(param))
     if entry is None or entry[0] is not param:
         schema = param.get("schema", param)
-        entry = (param, Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+        slow = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        entry = (param, slow, precheck(schema))
         _compiled[id(param)] = entry
-    return entry[1]
+    return entry[1], entry[2]
 
 
 class NamingParameterValidator(ParameterValidator):  # type: ignore[misc]
@@ -47,7 +59,9 @@ class NamingParameterValidator(ParameterValidator):  # type: ignore[misc]
             return None
         name = str(param.get("name", param_name))
         if value is not None:
-            validator = _validator_for(param)
+            validator, fast = _validators_for(param)
+            if fast is not None and _json_scalar(value) and fast(value):
+                return None
             if validator.is_valid(value):
                 return None
             error = best_match(validator.iter_errors(value))
@@ -67,8 +81,8 @@ class _CachedValidationOperation(RequestValidationOperation):  # type: ignore[mi
     """Connexion's request validation with what depends only on the operation built once.
 
     Connexion builds a URI parser, a parameter validator and a body validator (with a freshly
-    compiled JSON schema) on every request, and matches the content type by fnmatch each time.
-    The checks themselves are connexion's, unchanged.
+    compiled JSON schema) on every request, and parses the content type and matches it by
+    fnmatch each time. The checks themselves are connexion's, unchanged.
     """
 
     def __init__(self, next_app: ASGIApp, *, operation: Any, **kwargs: Any) -> None:
@@ -84,6 +98,7 @@ class _CachedValidationOperation(RequestValidationOperation):  # type: ignore[mi
             security_query_params=self.security_query_params,
         )
         self._body_validators: dict[tuple[str, str], Any] = {}
+        self._content_types: dict[bytes | None, tuple[str, str]] = {}
         # Nothing to check when every parameter accepts any string and none can be missing
         # (producer-token's `id` and optional header, say): skip building a request to check it.
         self._params_always_valid = not self.strict_validation and all(
@@ -94,13 +109,29 @@ class _CachedValidationOperation(RequestValidationOperation):  # type: ignore[mi
         if not self._params_always_valid:
             self._parameters.validate(scope)
         if self._has_body:
-            mime_type, encoding = self.extract_content_type(scope["headers"])
+            mime_type, encoding = self._content_type(scope["headers"])
             validator = self._body_validators.get((mime_type, encoding))
             if validator is None:
                 validator = self._body_validator(mime_type, encoding)
             if validator is not False:
                 receive, scope = await validator.wrap_receive(receive, scope=scope)
         await self.next_app(scope, receive, send)
+
+    def _content_type(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
+        """Connexion's reading of the Content-Type header (mime type, charset), remembered by the
+        header's bytes. ASGI header names are bytes, and bytes.lower() is the latin-1 lower()
+        connexion compares with for every name that can equal `content-type`."""
+        raw = None
+        for key, value in headers:
+            if key.lower() == b"content-type":
+                raw = value
+                break
+        found = self._content_types.get(raw)
+        if found is None:
+            found = self.extract_content_type([] if raw is None else [(b"content-type", raw)])
+            if len(self._content_types) < _REMEMBERED:
+                self._content_types[raw] = found
+        return found
 
     def _body_validator(self, mime_type: str, encoding: str) -> Any:
         """The validator for this content type (False: nothing to check), remembered."""
@@ -117,10 +148,14 @@ class _CachedValidationOperation(RequestValidationOperation):  # type: ignore[mi
                 strict_validation=self.strict_validation,
                 uri_parser=self._uri_parser,
             )
-        self._body_validators[(mime_type, encoding)] = validator
+        if len(self._body_validators) < _REMEMBERED:
+            self._body_validators[(mime_type, encoding)] = validator
         return validator
 
 
+# Content types remembered per operation: a client inventing charsets gets its validator built
+# each time, not kept forever.
+_REMEMBERED = 16
 _NEUTRAL_KEYS = {"type", "example", "examples", "description", "title", "x-reconstructed"}
 
 
@@ -159,6 +194,10 @@ class OptionalBodyJSONValidator(JSONRequestBodyValidator):  # type: ignore[misc]
     def _validator(self) -> Any:
         return super()._validator
 
+    @functools.cached_property
+    def _precheck(self) -> Precheck | None:
+        return precheck(self._schema)  # the schema `_validator` judges by
+
     async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
         raw = b"".join([chunk async for chunk in stream])
         if not raw:
@@ -172,7 +211,10 @@ class OptionalBodyJSONValidator(JSONRequestBodyValidator):  # type: ignore[misc]
             if self._required:
                 raise invalid_input("body:missing", "A request body is required")
             return None
-        if self._validator.is_valid(body):  # the common case: no error to look for
+        fast = self._precheck  # a parsed JSON value: dict, list, str, int, float, bool, None
+        if fast is not None and fast(body):
+            return None
+        if self._validator.is_valid(body):  # no error to look for
             return None
         error = best_match(self._validator.iter_errors(body))  # as parameters: the most relevant
         if error is not None:
