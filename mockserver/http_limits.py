@@ -36,21 +36,24 @@ class HeadTooLarge(Exception):
 
 class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
     _head_bytes = 0
-    _head_timer: asyncio.TimerHandle | None = None
+    _head_since: float | None = None  # loop time a request head began; None between heads
+    _head_timer: asyncio.TimerHandle | None = None  # armed once, re-armed only when it fires
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)  # flow control keeps the transport itself
         self.transport = OneWrite(transport, self.loop)  # type: ignore[assignment]
-        self._arm()
+        self._head_begins()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._head_bytes = 0
-        self._arm()
+        self._head_begins()
 
     def on_url(self, url: bytes) -> None:
         self._count(len(url))
@@ -61,7 +64,7 @@ class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        self._disarm()
+        self._head_since = None
         super().on_headers_complete()
 
     def _count(self, n: int) -> None:
@@ -69,18 +72,21 @@ class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
         if self._head_bytes > MAX_HEAD_BYTES:
             raise HeadTooLarge(f"request head over {MAX_HEAD_BYTES} bytes")
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._head_timer = self.loop.call_later(HEAD_TIMEOUT_S, self._too_slow)
-
-    def _disarm(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+    def _head_begins(self) -> None:
+        """A timer per head would be made and cancelled on every request: one timer per
+        connection is enough, which looks at the head in progress when it fires."""
+        self._head_since = self.loop.time()
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(HEAD_TIMEOUT_S, self._too_slow)
 
     def _too_slow(self) -> None:
         self._head_timer = None
-        if self.transport is not None and not self.transport.is_closing():
+        if self._head_since is None:
+            return  # no head in progress: the next one arms the timer again
+        left = self._head_since + HEAD_TIMEOUT_S - self.loop.time()
+        if left > 0:  # a later head, still within its time
+            self._head_timer = self.loop.call_later(left, self._too_slow)
+        elif self.transport is not None and not self.transport.is_closing():
             self.transport.close()
 
 

@@ -159,3 +159,17 @@ def test_an_unfinished_request_head_is_closed(bounded_server: int) -> None:
     assert _exchange(bounded_server, b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ") == b""
     assert _exchange(bounded_server, b"") == b""  # a connection that sends nothing at all
     assert CONSUMER_WS  # the world tests' ids stay importable from here
+
+
+def test_an_unfinished_head_after_answered_requests_is_closed_too(bounded_server: int) -> None:
+    """One timer per connection: it must still catch a head that starts long after the
+    connection did, behind requests that were answered."""
+    with socket.create_connection(("127.0.0.1", bounded_server), timeout=10) as sock:
+        for _ in range(3):
+            sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while b"ok" not in answer:
+                answer += sock.recv(65536)
+            time.sleep(0.3)  # past the first timer's turn (0.5 s) before the slow head comes
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        assert sock.recv(65536) == b""  # closed (a hang would end in the socket's timeout)
