@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 import orjson
@@ -41,61 +41,27 @@ ALL = Filter()
 _ids = itertools.count(1)
 
 
-class Entry:
-    """One request and its answer, as recorded: raw values, rendered by `Journal.render`."""
+class Entry(NamedTuple):
+    """One request and its answer, as recorded: raw values, rendered by `Journal.render`.
+    Its header pairs are a tuple of byte pairs, which the collector stops tracking once it has
+    looked at them (uvicorn's list of them it would walk on every collection while kept)."""
 
-    __slots__ = (
-        "body",
-        "decided_by",
-        "duration_ms",
-        "headers",
-        "id",
-        "marks",
-        "method",
-        "namespace",
-        "operation_id",
-        "path",
-        "query",
-        "response_body",
-        "revision",
-        "status",
-        "wall",
-        "world_time",
-    )
-
-    def __init__(
-        self,
-        namespace: str,
-        method: str,
-        path: str,
-        status: int | None,
-        decided_by: str,
-        query: bytes = b"",
-        headers: Sequence[tuple[bytes, bytes]] = (),
-        body: Any = None,
-        response_body: bytes | None = None,
-        operation_id: str | None = None,
-        duration_ms: float = 0.0,
-        world_time: float | None = None,
-        revision: int | None = None,
-        marks: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.id = next(_ids)
-        self.wall = time.time()
-        self.namespace = namespace
-        self.method = method
-        self.path = path
-        self.status = status
-        self.decided_by = decided_by
-        self.query = query
-        self.headers = headers
-        self.body = body
-        self.response_body = response_body
-        self.operation_id = operation_id
-        self.duration_ms = duration_ms
-        self.world_time = world_time
-        self.revision = revision
-        self.marks = marks
+    id: int
+    wall: float
+    namespace: str
+    method: str
+    path: str
+    status: int | None
+    decided_by: str
+    query: bytes = b""
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+    body: Any = None
+    response_body: bytes | None = None
+    operation_id: str | None = None
+    duration_ms: float = 0.0
+    world_time: float | None = None
+    revision: int | None = None
+    marks: Mapping[str, Any] | None = None
 
 
 class Journal:
@@ -137,13 +103,15 @@ class Journal:
         if response_body is not None and len(response_body) > BODY_LIMIT:
             response_body = response_body[: BODY_LIMIT + 1]
         entry = Entry(
+            next(_ids),
+            time.time(),
             namespace,
             method,
             path,
             status,
             decided_by,
             query,
-            headers,
+            tuple(headers),
             body,
             response_body,
             operation_id,

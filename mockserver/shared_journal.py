@@ -97,12 +97,12 @@ def _unbytes(value: str | None) -> bytes | None:
     return None if value is None else value.encode("latin-1")
 
 
-def _headers(text: str) -> list[tuple[bytes, bytes]]:
+def _headers(text: str) -> tuple[tuple[bytes, bytes], ...]:
     """The header pairs `_encode` joined (no name holds ':', no value a line break)."""
     if not text:
-        return []
+        return ()
     pairs = (line.encode("latin-1").partition(b":") for line in text.split("\r\n"))
-    return [(name, value) for name, _, value in pairs]
+    return tuple((name, value) for name, _, value in pairs)
 
 
 def _encode(entry: Entry) -> bytes:
@@ -132,7 +132,9 @@ def _encode(entry: Entry) -> bytes:
 def _decode(namespace: str, rid: bytes, fields: dict[bytes, bytes]) -> Entry:
     data = orjson.loads(fields[b"e"])
 
-    entry = Entry(
+    return Entry(
+        int(rid.split(b"-")[0]),
+        data["wall"],
         namespace,
         data["method"],
         data["path"],
@@ -148,5 +150,3 @@ def _decode(namespace: str, rid: bytes, fields: dict[bytes, bytes]) -> Entry:
         data["revision"],
         data["marks"],
     )
-    entry.id, entry.wall = int(rid.split(b"-")[0]), data["wall"]
-    return entry

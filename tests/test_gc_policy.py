@@ -13,6 +13,7 @@ import pytest
 
 from mockserver import gc_policy
 from mockserver.app import MockApp, create_app
+from mockserver.journal import Journal
 from mockserver.settings import Settings
 from tests.conftest import CONSUMER_KEY, OPERATOR_KEY
 
@@ -97,3 +98,16 @@ def test_the_frozen_set_is_thawed_every_so_often(no_freezing: None) -> None:
     now[0] = gc_policy.THAW_S + 1
     gc.collect()
     assert gc.get_freeze_count() == 0 and hook.thawed_at == now[0]
+
+
+def test_a_journal_entrys_headers_leave_the_collector_once_it_has_looked() -> None:
+    """A full journal (1,000 entries a namespace) keeps one tracked object per entry."""
+    journal = Journal()
+    entry = journal.record(
+        "default", "GET", "/x", 200, "world",
+        headers=[(b"host", b"x")], body=b"", response_body=b"{}", operation_id="op",
+        duration_ms=1.0, world_time=1.0, revision=3,
+    )  # fmt: skip
+    assert entry is not None
+    gc.collect()
+    assert not gc.is_tracked(entry.headers)

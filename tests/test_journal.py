@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -78,8 +79,9 @@ def test_filters_by_method_status_class_path_glob_and_since() -> None:
 
 def test_since_a_time_keeps_entries_at_or_after_it() -> None:
     journal = Journal()
-    old = record(journal)
-    old.wall = time.time() - 3600
+    an_hour_ago = time.time() - 3600
+    with mock.patch("mockserver.journal.time.time", return_value=an_hour_ago):
+        record(journal)
     record(journal)
     assert journal.count("default", Filter.parse({"since": "2000-01-01T00:00:00Z"})) == 2
     recent = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
@@ -188,8 +190,14 @@ def test_credentials_are_cut_to_their_first_8_characters() -> None:
 
 def test_unmatched_requests_list_the_three_nearest_operations() -> None:
     journal = Journal(near_misses=NearMisses(OPERATIONS))
-    entry = record(journal, method="GET", path="/api/v1/sesions", status=404, decided_by="route")
-    entry.operation_id = None
+    entry = record(
+        journal,
+        method="GET",
+        path="/api/v1/sesions",
+        status=404,
+        decided_by="route",
+        operation_id=None,
+    )
     misses = journal.render(entry)["nearMisses"]
     assert len(misses) == 3
     assert misses[0] == {
