@@ -63,9 +63,12 @@ class Lane:
                     parts.guard.check(scope, op_id)
                     await operation(scope, receive, send)
                     return
-        await self.stack(scope, receive, send)
-        if parts is None and self.enabled:
-            self._parts = _Parts.of(self.stack)
+        try:
+            await self.stack(scope, receive, send)
+        finally:  # the stack builds its parts on its first call, answered or refused: look once
+            if parts is None and self.enabled:
+                self._parts = _Parts.of(self.stack)
+                self.enabled = self._parts is not None
 
     @staticmethod
     def _operation(parts: _Parts, base_path: str, op_id: str) -> ASGIApp | None:
