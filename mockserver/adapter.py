@@ -109,6 +109,9 @@ async def deliver(
         await asyncio.sleep(exchange.delay_s)
     if recorder is not None:
         recorder.record(scope, exchange, reply, detail)
+        written = recorder.journal.written()
+        if written is not None:  # a shared journal: the entry is in the store before the answer
+            await written
     if exchange.fault is None:
         await send_reply(send, reply)
         return

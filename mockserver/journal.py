@@ -21,7 +21,7 @@ import base64
 import itertools
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
@@ -129,6 +129,11 @@ class Journal:
         if ring is None:
             ring = self._ring(entry.namespace)
         ring.append(entry)
+
+    def written(self) -> Awaitable[None] | None:
+        """What an answer waits for before it leaves, so that its entry can be read by then:
+        nothing here (a shared journal: the entry's write to the store)."""
+        return None
 
     def _ring(self, namespace: str) -> deque[Entry]:
         if len(self._rings) >= MAX_NAMESPACES:  # forget the oldest other namespace

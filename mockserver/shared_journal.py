@@ -11,7 +11,7 @@ journal's own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 import orjson
@@ -42,6 +42,10 @@ class SharedJournal(Journal):
         self.store.outbox.send(
             "EVAL", _APPEND, 2, key(namespace, "jn"), key(namespace, "j"), self.size, _encode(entry)
         )
+
+    def written(self) -> Awaitable[None] | None:
+        """What an answer waits for: the write of the entries recorded in this turn."""
+        return self.store.outbox.sent()
 
     def lookup(self, namespace: str, entry_id: int) -> Entry | None:
         """The call's namespace's entry with this id, else the newest one of any namespace."""

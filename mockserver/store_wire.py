@@ -5,6 +5,7 @@ nobody waits for."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -71,9 +72,10 @@ class Direct:
 
 
 class Outbox:
-    """Writes nobody waits for (journal entries): sent as they come on a connection of their own,
-    before the answer that caused them, their replies read as they come, so a call pays no round
-    trip. Redis applies them in order, before a tester's next request can read them. Entries
+    """Writes nobody waits for (journal entries): sent in one write per turn of the event loop on
+    a connection of their own, their replies read as they come, so a call pays no round trip.
+    An answer waits for that write (`sent`), not for its reply: Redis has the entry before the
+    client has the answer, so a tester reading through another worker right after finds it. Entries
     whose delivery is unconfirmed when Redis goes away may be lost (`unconfirmed` counts them),
     as an access log loses lines on a full disk."""
 
@@ -82,18 +84,44 @@ class Outbox:
         self._connection: Any = None
         self._arrived: Callable[[], bool] | None = None
         self._queue: list[tuple[Any, ...]] = []
+        self._scheduled = False
+        self._sent: asyncio.Future[None] | None = None
         self._pending = 0
         self._retry_at = 0.0
         self.unconfirmed = 0
 
     def send(self, *command: Any) -> None:
-        """Send `command` now, not waiting for its reply: it leaves before the answer that caused
-        it, so a client that reads the journal through another worker right after finds it
-        (sent at the end of the loop's turn instead, it could still be waiting there)."""
+        """Queue `command`; the queue leaves in one write at the end of this turn of the event
+        loop (right after the reply that caused it), or now when there is no loop."""
         self._queue.append(command)
-        self._send_queued()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._send_queued()
+            return
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._send_queued)
+
+    def sent(self) -> asyncio.Future[None] | None:
+        """Done once what is queued now has been written (at the end of this turn of the loop);
+        None when nothing is waiting."""
+        if not self._queue:
+            return None
+        if self._sent is None:
+            self._sent = asyncio.get_running_loop().create_future()
+        return self._sent
 
     def _send_queued(self) -> None:
+        self._scheduled = False
+        sent, self._sent = self._sent, None
+        try:
+            self._write_queued()
+        finally:  # written or counted as unconfirmed: either way nothing is left to wait for
+            if sent is not None and not sent.done():
+                sent.set_result(None)
+
+    def _write_queued(self) -> None:
         queued, self._queue = self._queue, []
         for _ in range(2):  # a connection a restarted Redis closed is replaced, once
             connection = self._connected()
