@@ -152,7 +152,10 @@ class MockApp:
             return
         else:  # CORS by Origin (none: no CORS work, the common case for CI and load tests)
             faults.remember_send(scope, send)
-            await self._browsers(scope, receive, send)
+            try:
+                await self._browsers(scope, receive, send)
+            finally:  # the server's `send` holds the scope: no reference cycle left per request
+                faults.forget_send(scope)
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]

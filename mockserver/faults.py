@@ -126,6 +126,13 @@ def remember_send(scope: Scope, send: Send) -> None:
     scope[RAW_SEND] = send
 
 
+def forget_send(scope: Scope) -> None:
+    """The other half of `remember_send`, when the request is over. uvicorn's `send` is a method
+    of the object that holds the scope: left in it, every request would be a reference cycle for
+    the collector to find, and its memory would wait for it."""
+    scope.pop(RAW_SEND, None)
+
+
 async def send_with_fault(
     send: Send,
     status: int,
