@@ -7,7 +7,8 @@ keep-alive timer only runs between requests). `BoundedHttpTools` adds both bound
 over `MAX_HEAD_BYTES` is answered as uvicorn answers any unparseable request (400, plain text, the
 connection closed) and a head not complete within `HEAD_TIMEOUT_S` closes the connection.
 
-It also sends each answer in one write (`http_writes.OneWrite`).
+It also sends each answer in one write (`http_writes.OneWrite`), and keeps one keep-alive timer
+per connection where uvicorn makes one per response.
 
 This subclasses uvicorn's protocol (uvicorn takes a protocol class for `http=`; httptools is a
 dependency, so it is always there): its callbacks
@@ -38,6 +39,8 @@ class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
     _head_bytes = 0
     _head_since: float | None = None  # loop time a request head began; None between heads
     _head_timer: asyncio.TimerHandle | None = None  # armed once, re-armed only when it fires
+    _idle_since: float | None = None  # loop time the last response ended; None while busy
+    _idle_timer: asyncio.TimerHandle | None = None  # as the head timer, for keep-alive
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)  # flow control keeps the transport itself
@@ -45,9 +48,10 @@ class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
         self._head_begins()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+        for timer in (self._head_timer, self._idle_timer):
+            if timer is not None:
+                timer.cancel()
+        self._head_timer = self._idle_timer = None
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
@@ -66,6 +70,40 @@ class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
     def on_headers_complete(self) -> None:
         self._head_since = None
         super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        """uvicorn's, but the keep-alive timer is one per connection (see `_idle_begins`)."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:  # a pipelined request waits: start it
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            self._idle_begins()
+
+    def _unset_keepalive_if_required(self) -> None:
+        """Called by uvicorn when bytes arrive: the connection is no longer idle."""
+        self._idle_since = None
+
+    def _idle_begins(self) -> None:
+        """uvicorn arms a timer after each response and cancels it when the next request comes,
+        two timer operations per request; this one is armed once and looks, when it fires,
+        whether the connection has been idle for the whole keep-alive time."""
+        self._idle_since = self.loop.time()
+        if self._idle_timer is None:
+            self._idle_timer = self.loop.call_later(self.timeout_keep_alive, self._idle_check)
+
+    def _idle_check(self) -> None:
+        self._idle_timer = None
+        if self._idle_since is None:
+            return  # a request in progress: its response arms the timer again
+        left = self._idle_since + self.timeout_keep_alive - self.loop.time()
+        if left > 0:
+            self._idle_timer = self.loop.call_later(left, self._idle_check)
+        else:
+            self.timeout_keep_alive_handler()
 
     def _count(self, n: int) -> None:
         self._head_bytes += n

@@ -109,8 +109,9 @@ def test_get_sessions_pages_newest_first_with_a_next_cursor(lx: Lx) -> None:
 
 @pytest.fixture
 def bounded_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    """A bare app behind uvicorn with the mock's HTTP limits (head timeout shortened)."""
+    """A bare app behind uvicorn with the mock's HTTP limits (head and idle time shortened)."""
     monkeypatch.setattr(http_limits, "HEAD_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(http_limits, "KEEP_ALIVE_S", 0.5)
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -173,3 +174,28 @@ def test_an_unfinished_head_after_answered_requests_is_closed_too(bounded_server
             time.sleep(0.3)  # past the first timer's turn (0.5 s) before the slow head comes
         sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         assert sock.recv(65536) == b""  # closed (a hang would end in the socket's timeout)
+
+
+def _ask(sock: socket.socket) -> bytes:
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = b""
+    while b"ok" not in answer and (chunk := sock.recv(65536)):
+        answer += chunk
+    return answer
+
+
+def test_an_idle_keep_alive_connection_is_closed(bounded_server: int) -> None:
+    with socket.create_connection(("127.0.0.1", bounded_server), timeout=10) as sock:
+        assert _ask(sock).startswith(b"HTTP/1.1 200")
+        assert sock.recv(65536) == b""  # closed after the keep-alive time, not at the timeout
+
+
+def test_a_connection_in_use_is_kept_past_the_keep_alive_time(bounded_server: int) -> None:
+    """One keep-alive timer per connection: while requests keep coming, each within the idle
+    time of the last answer, it never closes the connection, however long it is used."""
+    with socket.create_connection(("127.0.0.1", bounded_server), timeout=10) as sock:
+        for _ in range(8):  # 2.4 s of use, five keep-alive times
+            assert _ask(sock).startswith(b"HTTP/1.1 200")
+            time.sleep(0.3)
+        assert _ask(sock).startswith(b"HTTP/1.1 200")
+        assert sock.recv(65536) == b""  # and idle again: closed
