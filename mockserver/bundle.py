@@ -230,7 +230,8 @@ def _namespace(scope: Scope) -> str | None:
         from urllib.parse import parse_qsl
 
         name = dict(parse_qsl(scope["query_string"].decode("latin-1"))).get("__namespace")
-    name = name or DEFAULT
+    if not name:
+        return DEFAULT
     return name if NAMESPACE_RE.match(name) else None
 
 

@@ -30,9 +30,8 @@ def namespace_of(headers: Mapping[str, str], query: Mapping[str, str]) -> str:
         headers.get("x-mock-namespace")
         or query.get("__namespace")
         or sticky(headers, query).get("namespace")
-        or DEFAULT
     )
-    return checked(name)
+    return checked(name) if name else DEFAULT
 
 
 def sticky(headers: Mapping[str, str], query: Mapping[str, str]) -> dict[str, str]:
