@@ -199,3 +199,50 @@ def test_a_connection_in_use_is_kept_past_the_keep_alive_time(bounded_server: in
             time.sleep(0.3)
         assert _ask(sock).startswith(b"HTTP/1.1 200")
         assert sock.recv(65536) == b""  # and idle again: closed
+
+
+def test_new_connections_are_let_in_while_the_server_is_busy() -> None:
+    """A busy server must accept every waiting connection at once, not one per turn of its
+    loop: with libuv's one-per-turn accept (uvloop), clients that connected while the server
+    was busy were let in one answer at a time."""
+    from mockserver.serve import uvicorn_options
+    from mockserver.settings import Settings
+
+    busy = threading.Event()
+    seen: list[int] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["path"] == "/busy":
+            busy.set()
+            time.sleep(0.3)  # holds the loop, as a burst of work does, while 20 clients connect
+        else:
+            seen.append(len(server.server_state.connections))  # connections let in so far
+            time.sleep(0.01)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    port = free_port()
+    options = {**uvicorn_options(Settings(port=port)), "log_level": "critical"}
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    clients = [socket.create_connection(("127.0.0.1", port), timeout=10)]
+    try:
+        clients[0].sendall(b"GET /busy HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert busy.wait(10)
+        for _ in range(20):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            clients.append(sock)
+        for sock in clients:
+            answer = b""
+            while b"ok" not in answer:
+                answer += sock.recv(65536)
+        assert seen == [21] * 20  # every client was in before the first of them was answered
+    finally:
+        for sock in clients:
+            sock.close()
+        server.should_exit = True
+        thread.join(timeout=10)
