@@ -32,6 +32,8 @@ async def to_call(scope: Scope, receive: Receive, op_id: str, takes_body: bool =
     )
     if PARSED_BODY in scope:  # request validation parsed it already
         body = scope[PARSED_BODY] if takes_body else None
+    elif "content-length" not in headers and "transfer-encoding" not in headers:
+        body = None  # no body to read (HTTP/1.1: neither header, no body): a GET, as a rule
     else:
         raw = await read_body(receive)
         body = parse_json(raw) if takes_body else None
