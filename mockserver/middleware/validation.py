@@ -214,13 +214,15 @@ class OptionalBodyJSONValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         message already read put back in front."""
         message = await receive()
         if message.get("more_body", False) or not message.get("body") or not _length(scope):
-            return await super().wrap_receive(
+            wrapped: tuple[Receive, Scope] = await super().wrap_receive(
                 self._insert_messages(receive, messages=(message,)), scope=scope
             )
+            return wrapped
         body = self._parsed(message["body"], scope)
         if not (body is None and self._nullable):
             self._validate(body)
-        return self._insert_messages(receive, messages=(message,)), scope
+        replay: Receive = self._insert_messages(receive, messages=(message,))
+        return replay, scope
 
     async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
         return self._parsed(b"".join([chunk async for chunk in stream]), scope)
