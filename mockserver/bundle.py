@@ -38,7 +38,7 @@ from mockserver.clock import iso
 from mockserver.engine import Engine
 from mockserver.errors import ApiError, mock_refusal
 from mockserver.journal import Entry, Filter, Journal
-from mockserver.namespaces import DEFAULT, EVERYONE, NAMESPACE_RE
+from mockserver.namespaces import EVERYONE, of_scope
 from mockserver.rules import RuleError, Rules
 
 VERSION = 1
@@ -221,18 +221,10 @@ def _postable(rule: Any) -> dict[str, Any]:
 
 def _namespace(scope: Scope) -> str | None:
     """The namespace of an API call, as `namespaces.namespace_of` reads it; None when bad."""
-    name = None
-    for key, value in scope["headers"]:
-        if key == b"x-mock-namespace":
-            name = value.decode("latin-1")
-            break
-    if not name and b"__namespace=" in scope.get("query_string", b""):
-        from urllib.parse import parse_qsl
-
-        name = dict(parse_qsl(scope["query_string"].decode("latin-1"))).get("__namespace")
-    if not name:
-        return DEFAULT
-    return name if NAMESPACE_RE.match(name) else None
+    try:
+        return of_scope(scope)
+    except ApiError:
+        return None
 
 
 def _bad(message: str) -> ApiError:

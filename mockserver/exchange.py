@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
-from urllib.parse import parse_qsl
 
 import orjson
 from starlette.types import Message, Receive, Scope
@@ -30,7 +29,7 @@ from mockserver.faults import Fault
 from mockserver.flavor import Worlds
 from mockserver.journal import BODY_LIMIT, Journal
 from mockserver.middleware.routing import ROUTE_NOTE
-from mockserver.namespaces import namespace_of
+from mockserver.namespaces import of_scope
 
 EXCHANGE = "mockserver.exchange"  # scope key; set before routing copies the scope
 NOT_JOURNALED = ("/__mock", "/ui", "/openapi.json")
@@ -179,10 +178,8 @@ class Recorder:
     @staticmethod
     def _namespace(scope: Scope) -> str:
         """For calls that never became a `Call` (errors before the endpoint)."""
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         try:
-            return namespace_of(headers, query)
+            return of_scope(scope)
         except ApiError:  # a bad namespace is the error being answered
             return "default"
 

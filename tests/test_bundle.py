@@ -180,3 +180,16 @@ def test_a_world_in_a_video_outage_comes_back_the_same_after_a_load(lx: Lx) -> N
     finally:
         lx.server.app.worlds.reset(other.namespace)
         other.close()
+
+
+def test_a_namespace_chosen_by_the_sticky_cookie_has_its_start(lx: Lx) -> None:
+    """A page that cannot send headers names its namespace in the console's cookie: its bundle
+    starts where its first call found the world, as one chosen by header does."""
+    namespace = f"sticky-{uuid.uuid4().hex[:8]}"
+    cookie = {"Cookie": f"mock_sticky=namespace={namespace}"}
+    path = f"/api/v1/sessions/{LIVE}/producer-token"
+    operator = {"Authorization": f"Bearer {OPERATOR}", **cookie}
+    assert lx.http.get(path, headers=operator).status_code == 200
+    bundle = lx.http.get("/__mock/bundle", headers=cookie).json()
+    assert (bundle["namespace"], len(bundle["journal"])) == (namespace, 1)
+    assert bundle["startNote"] is None and bundle["start"] is not None

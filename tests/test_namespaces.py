@@ -3,12 +3,15 @@ and new ones beyond the cap are refused instead of grown into."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qsl
+
 import httpx
 import pytest
 
 from mockserver.app import create_app
 from mockserver.errors import ApiError
-from mockserver.namespaces import DEFAULT, Registry
+from mockserver.namespaces import DEFAULT, Registry, namespace_of, of_scope
 from mockserver.settings import Settings
 from tests.conftest import LiveServer
 
@@ -91,3 +94,42 @@ def test_the_served_mock_refuses_namespaces_beyond_the_cap_and_drops_expired_wor
         app.namespaces.forget("n2")  # as expiry does
         assert "n2" not in app.worlds.namespaces() and "n2" not in app.engine.active
         assert http.get("/api/v1/wallet", headers={**key, "X-Mock-Namespace": "n3"}).is_success
+
+
+@pytest.mark.parametrize(
+    ("headers", "query"),
+    [
+        ([], b""),
+        ([(b"x-mock-namespace", b"qa-1")], b""),
+        ([(b"x-mock-namespace", b"")], b""),
+        ([(b"x-mock-namespace", b"")], b"__namespace=q"),
+        ([], b"__namespace=q"),
+        ([], b"__namespace="),
+        ([], b"a=1&__namespace=q&__namespace=r"),
+        ([(b"cookie", b"mock_sticky=namespace=qa-2")], b""),
+        ([(b"cookie", b"x=1; mock_sticky=namespace%3Dqa-3%26scenario%3Dvideo-outage")], b""),
+        ([(b"cookie", b"mock_sticky=namespace=qa-2")], b"__namespace="),
+        ([(b"x-mock-namespace", b""), (b"cookie", b"mock_sticky=namespace=qa-2")], b""),
+        ([(b"x-mock-namespace", b"a"), (b"x-mock-namespace", b"b")], b""),
+        ([(b"cookie", b"mock_sticky=scenario=x")], b""),
+        ([(b"x-mock-namespace", b"bad name")], b""),
+        ([], b"__namespace=bad%20name"),
+        ([(b"cookie", b"mock_sticky=namespace=a%2520b")], b""),
+    ],
+)
+def test_a_scope_names_the_namespace_its_call_does(
+    headers: list[tuple[bytes, bytes]], query: bytes
+) -> None:
+    """`of_scope` (the journal's and the bundles' reading, before a request is a call) and
+    `namespace_of` (the call's) agree on every way a request names its namespace."""
+    as_call = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+    call_query = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+
+    def outcome(read: Any) -> str:
+        try:
+            return str(read())
+        except ApiError as error:
+            return error.code
+
+    expected = outcome(lambda: namespace_of(as_call, call_query))
+    assert outcome(lambda: of_scope({"headers": headers, "query_string": query})) == expected
