@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -45,6 +46,7 @@ class Exchange:
     fault: Fault | None = None
     marks: dict[str, Any] | None = None
     body: bytes = b""  # the request body as it came (up to the journal's limit)
+    headers: Sequence[tuple[bytes, bytes]] | None = None  # as they came (chunked: rewritten later)
 
     def keeping_body(self, receive: Receive) -> Receive:
         """`receive`, keeping what the body brings (validation errors never make a `Call`)."""
@@ -155,7 +157,7 @@ class Recorder:
                 status,
                 decided_by,
                 query=scope.get("query_string", b""),
-                headers=scope["headers"],
+                headers=scope["headers"] if exchange.headers is None else exchange.headers,
                 body=exchange.body,
                 response_body=reply.raw,
                 operation_id=operation_id,

@@ -9,7 +9,7 @@ import pytest
 
 from mockserver.app import create_app
 from mockserver.settings import Settings
-from tests.conftest import LIVE_SESSION, LiveServer, data, ns
+from tests.conftest import CONSUMER_KEY, LIVE_SESSION, LiveServer, data, ns
 
 TOKEN = f"/api/v1/sessions/{LIVE_SESSION}/producer-token"
 PRODUCER_TOKEN = "LxSessionsController_producerToken"
@@ -131,3 +131,15 @@ def test_a_journal_of_size_zero_keeps_nothing() -> None:
     with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=10) as http:
         http.get("/api/v1/health")
         assert data(http.get("/__mock/requests"))["requests"] == []
+
+
+def test_a_chunked_body_is_journaled_with_the_headers_it_came_with(http: httpx.Client) -> None:
+    """The mock hands a chunked body on with its length; the journal shows what the app sent."""
+    body = b'{"lat":4.66,"lng":-74.05,"maxDurationSeconds":60}'
+    headers = {**ns("j-chunked", CONSUMER_KEY), "content-type": "application/json"}
+    answer = http.post("/api/v1/sessions", content=iter([body[:20], body[20:]]), headers=headers)
+    assert answer.status_code == 200, answer.text
+    sent = entries(http, "j-chunked")[0]["request"]
+    assert sent["headers"]["transfer-encoding"] == "chunked"
+    assert "content-length" not in sent["headers"]
+    assert sent["json"] == {"lat": 4.66, "lng": -74.05, "maxDurationSeconds": 60}

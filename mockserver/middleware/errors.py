@@ -58,7 +58,7 @@ class ErrorBoundary:
 
         note: dict[str, str] = {}  # routing writes the operationId here, for the error's shape
         scope[ROUTE_NOTE] = note
-        scope[EXCHANGE] = exchange = Exchange(time.perf_counter())
+        scope[EXCHANGE] = exchange = Exchange(time.perf_counter(), headers=scope["headers"])
         journaled = self.recorder is not None and self.recorder.journal.size
         if journaled and scope.get("method") not in _NO_BODY:
             receive = exchange.keeping_body(receive)
