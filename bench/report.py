@@ -232,8 +232,8 @@ def _machine_line(result: Result) -> str:
     m, s = result["machine"], result["settings"]
     line = (
         f"Measured {m['date']} on {m['cores']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, "
-        f"Linux {m['kernel']}; Python {m['python']}, uvicorn {m['uvicorn']}, Prism {m['prism']}, "
-        f"{m['wrk']}. Medians of {s['rounds']} interleaved rounds, {s['duration_s']} s per load "
+        f"Linux {m['kernel']}; Python {m['python']}, uvicorn {m['uvicorn']}, "
+        f"{'Prism ' + m['prism'] + ', ' if m['prism'] else ''}{m['wrk']}. Medians of {s['rounds']} interleaved rounds, {s['duration_s']} s per load "
         f"after a {s['warmup_s']} s warm-up; load generator on the same cores; request validation "
         "and auth on; the mock's request journal on (its default, 1,000 entries per namespace). The mock runs its default world with the consumer pool topped up, so that "
         "writes never run out of credit."
@@ -355,9 +355,15 @@ def _scale_tables(scale: dict[str, Any]) -> str:
                 f"| {_fmt(c50['rps'], 0)} | {_fmt(c50['p99_ms'], 2)} | {_fmt(level['rss_mb'])} |"
             )
         per = world.get("bytes_per_session")
+        added = (
+            world["levels"][-1]["sessions"] - world["levels"][-2]["sessions"]
+            if len(world["levels"]) > 1
+            else 0
+        )
+        rough = " Too few sessions for a reliable figure." if added < 10_000 else ""
         note = (
             f"\n\nMemory per stored session: {_fmt(per, 0)} bytes (RSS growth ÷ sessions added"
-            f" between the two largest worlds)."
+            f" between the two largest worlds, {added:,} sessions).{rough}"
             if per is not None
             else ""
         )

@@ -1,7 +1,7 @@
 """`make bench`: this mock beside Prism and a bare ASGI limit, then how the mock's cost grows.
 
     .venv/bin/python bench/run.py                 # full run, about 10 minutes on 2 cores
-    BENCH_QUICK=1 .venv/bin/python bench/run.py   # a 1-minute sanity run (results/quick/)
+    BENCH_QUICK=1 .venv/bin/python bench/run.py   # a sanity run (results/quick/; README says how long)
     .venv/bin/python bench/run.py --help          # rounds, durations, which servers and mixes
 
 Servers run one at a time, interleaved A B C A B C, each started afresh every round on a free
@@ -147,7 +147,9 @@ def parse_plan(argv: list[str] | None) -> Plan:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--quick", action="store_true", help="a 1-minute sanity run (BENCH_QUICK=1)"
+        "--quick",
+        action="store_true",
+        help="a sanity run: 1 round, 1 s loads, small worlds (BENCH_QUICK=1)",
     )
     parser.add_argument("--rounds", type=int, default=_env_int("BENCH_ROUNDS", base.rounds))
     parser.add_argument(
