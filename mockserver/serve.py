@@ -201,10 +201,9 @@ def uvicorn_options(settings: Settings, *, watch: bool = False) -> dict[str, Any
         "workers": settings.workers,
         "access_log": False,  # the mock's own access log (--access-log) knows more
         "log_level": "warning",
-        # asyncio's own loop accepts every waiting connection at once; uvloop's libuv accepts one
-        # per loop turn (libuv#3696), so 50 clients connecting to a busy mock waited up to 0.3 s
-        # to be let in. Throughput is the same: the time goes to the app, not to the loop.
-        "loop": "asyncio",
+        # uvloop's loop, accepting as asyncio's does: every waiting connection at once (libuv
+        # accepts one per turn of its loop)
+        "loop": "mockserver.http_accept:new_event_loop",
         "lifespan": "on" if watch else "off",
         "proxy_headers": False,
         **http_limits.uvicorn_options(),  # head size and time, keep-alive, concurrency
