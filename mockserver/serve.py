@@ -9,7 +9,6 @@ import dataclasses
 import json
 import os
 import re
-import socket
 import sys
 import traceback
 import typing
@@ -22,7 +21,7 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
-from mockserver import gc_policy, http_limits
+from mockserver import gc_policy, http_accept, http_limits
 from mockserver.errors import ConfigError
 from mockserver.middleware.admin_guard import exposure_problem
 from mockserver.settings import Settings
@@ -51,6 +50,19 @@ def build(settings: Settings) -> MockApp | str:
         return MockApp(settings)
     except ConfigError as exc:
         return str(exc)
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why the mock cannot listen on host:port (None: it can), in one line and before anything
+    is built, rather than after the banner in uvicorn's words. It binds as the server will
+    (`http_accept.listening_sockets`): a name that does not resolve, an address in use or not
+    on this host, an IPv6 address."""
+    try:
+        for sock in http_accept.listening_sockets(host, port, 1):
+            sock.close()
+    except OSError as exc:
+        return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
 
 
 def startup_problem(settings: Settings, *, watch: bool = False) -> str | None:
@@ -126,7 +138,7 @@ def store_label(store: str) -> str:
 def banner(app: MockApp, *, watch: bool = False, served: Settings | None = None) -> str:
     """`served`: the settings the workers serve, when `app` is the parent's stand-in."""
     s = served or app.settings
-    base = f"http://{s.host}:{s.port}"
+    base = f"http://[{s.host}]:{s.port}" if ":" in s.host else f"http://{s.host}:{s.port}"
     world = f"world '{s.world}'" if app.worlds is not None else "no world (stateless)"
     scenarios = ", ".join(sorted(app.scenarios)) or "none"
     lines = [
@@ -165,18 +177,13 @@ def serve(settings: Settings, *, watch: bool = False) -> int:
         if settings.workers == 1
         else dataclasses.replace(settings, store="memory", workers=1)
     )
-    app = startup_problem(settings, watch=watch) or build(local)
+    app = (
+        listen_problem(settings.host, settings.port)
+        or startup_problem(settings, watch=watch)
+        or build(local)
+    )
     if isinstance(app, str):
         print(f"mockserver: {app}", file=sys.stderr)
-        return EXIT_USAGE
-    try:  # say so now, in one line, rather than after the banner in uvicorn's words
-        with socket.create_server((settings.host, settings.port)):
-            pass
-    except OSError as exc:
-        print(
-            f"mockserver: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
-            file=sys.stderr,
-        )
         return EXIT_USAGE
     print(banner(app, watch=watch, served=settings), flush=True)
     if settings.workers > 1:
