@@ -18,6 +18,9 @@ dependency, so it is always there): its callbacks
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -28,6 +31,8 @@ MAX_HEAD_BYTES = 64 * 1024  # request line + headers; browsers send < 16 KiB, ng
 HEAD_TIMEOUT_S = 10.0  # from a connection's (or request's) first byte to the end of its head
 KEEP_ALIVE_S = 5  # idle time between requests on one connection (uvicorn's default)
 MAX_CONCURRENCY = 256  # connections + requests in flight; beyond it uvicorn answers 503
+OVER_LIMIT = "Exceeded concurrency limit."  # what uvicorn logs for each of those 503s
+OVER_LIMIT_EVERY_S = 10.0  # ... said once in this time, with how many were not
 
 
 class HeadTooLarge(Exception):
@@ -126,6 +131,42 @@ class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
             self._head_timer = self.loop.call_later(left, self._too_slow)
         elif self.transport is not None and not self.transport.is_closing():
             self.transport.close()
+
+
+class OncePerInterval(logging.Filter):
+    """uvicorn logs a warning for every 503 its concurrency limit answers: a burst of 300
+    clients printed 16,000 lines in 5 s. This lets one through per `interval_s`, and the next
+    one says how many were held back."""
+
+    def __init__(
+        self, message: str, interval_s: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__()
+        self.message = message
+        self.interval_s = interval_s
+        self.clock = clock
+        self._last: float | None = None
+        self._held = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != self.message:
+            return True
+        now = self.clock()
+        if self._last is not None and now - self._last < self.interval_s:
+            self._held += 1
+            return False
+        if self._held:
+            record.msg = f"{self.message} ({self._held} more not shown)"
+        self._last, self._held = now, 0
+        return True
+
+
+def quiet_over_limit_warnings() -> None:
+    """Install `OncePerInterval` on uvicorn's logger, once per process (after uvicorn set up
+    its logging: its dictConfig keeps a logger's filters)."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, OncePerInterval) for f in logger.filters):
+        logger.addFilter(OncePerInterval(OVER_LIMIT, OVER_LIMIT_EVERY_S))
 
 
 def uvicorn_options() -> dict[str, Any]:

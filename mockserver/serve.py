@@ -196,6 +196,7 @@ def serve(settings: Settings, *, watch: bool = False) -> int:
         served = Reloader(app)
     gc_policy.install()  # the spec, the app and, later, long-lived data out of full collections
     config = uvicorn.Config(served, **uvicorn_options(settings, watch=watch))
+    http_limits.quiet_over_limit_warnings()
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn handles SIGINT; this is the fallback
         uvicorn.Server(config).run()
     return 0
@@ -248,6 +249,7 @@ def worker_app() -> MockApp:
         print(f"mockserver: {app}", file=sys.stderr, flush=True)
         sys.exit(STARTUP_FAILURE)
     gc_policy.install()  # the spec, the app and, later, long-lived data out of full collections
+    http_limits.quiet_over_limit_warnings()
     return app
 
 

@@ -246,3 +246,29 @@ def test_new_connections_are_let_in_while_the_server_is_busy() -> None:
             sock.close()
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_the_concurrency_limit_warning_is_said_once_per_interval() -> None:
+    """uvicorn logs each 503 of its concurrency limit; a burst of 300 clients printed 16,000
+    lines in 5 s. One line per interval, then how many were held back."""
+    import logging
+
+    now = [0.0]
+    quiet = http_limits.OncePerInterval(http_limits.OVER_LIMIT, 10.0, clock=lambda: now[0])
+
+    def said(message: str) -> str | None:
+        record = logging.LogRecord("uvicorn.error", logging.WARNING, "", 0, message, None, None)
+        return record.getMessage() if quiet.filter(record) else None
+
+    assert said(http_limits.OVER_LIMIT) == "Exceeded concurrency limit."
+    assert [said(http_limits.OVER_LIMIT) for _ in range(500)] == [None] * 500
+    assert said("Invalid HTTP request received.") == "Invalid HTTP request received."
+    now[0] = 10.0
+    assert said(http_limits.OVER_LIMIT) == "Exceeded concurrency limit. (500 more not shown)"
+    now[0] = 25.0
+    assert said(http_limits.OVER_LIMIT) == "Exceeded concurrency limit."
+
+    http_limits.quiet_over_limit_warnings()
+    http_limits.quiet_over_limit_warnings()  # once per process, however often it is called
+    filters = logging.getLogger("uvicorn.error").filters
+    assert sum(isinstance(f, http_limits.OncePerInterval) for f in filters) == 1
