@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser("serve", help="serve the mock")
-    serve.add_argument("--host", default=Settings.host)
+    serve.add_argument("--host", type=_host, default=Settings.host)
     serve.add_argument("--port", type=_port, default=Settings.port)
     serve.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="OpenAPI 3.0 document")
     serve.add_argument(
@@ -111,6 +111,11 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_hardening(serve)
     _add_scale(serve)
     serve.set_defaults(func=_serve)
+
+
+def _host(text: str) -> str:
+    """An IPv6 address may be written as in a URL, `[::1]`: the brackets are not part of it."""
+    return text[1:-1] if text.startswith("[") and text.endswith("]") else text
 
 
 def _port(text: str) -> int:

@@ -52,6 +52,13 @@ def build(settings: Settings) -> MockApp | str:
         return str(exc)
 
 
+def authority(host: str, port: int) -> str:
+    """host:port as a URL writes it: an IPv6 address in brackets, every interface ("") as
+    0.0.0.0."""
+    host = host or "0.0.0.0"
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def listen_problem(host: str, port: int) -> str | None:
     """Why the mock cannot listen on host:port (None: it can), in one line and before anything
     is built, rather than after the banner in uvicorn's words. It binds as the server will
@@ -61,7 +68,7 @@ def listen_problem(host: str, port: int) -> str | None:
         for sock in http_accept.listening_sockets(host, port, 1):
             sock.close()
     except OSError as exc:
-        return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        return f"cannot listen on {authority(host, port)}: {exc.strerror or exc}"
     return None
 
 
@@ -138,7 +145,7 @@ def store_label(store: str) -> str:
 def banner(app: MockApp, *, watch: bool = False, served: Settings | None = None) -> str:
     """`served`: the settings the workers serve, when `app` is the parent's stand-in."""
     s = served or app.settings
-    base = f"http://[{s.host}]:{s.port}" if ":" in s.host else f"http://{s.host}:{s.port}"
+    base = f"http://{authority(s.host, s.port)}"
     world = f"world '{s.world}'" if app.worlds is not None else "no world (stateless)"
     scenarios = ", ".join(sorted(app.scenarios)) or "none"
     lines = [

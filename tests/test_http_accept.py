@@ -278,3 +278,13 @@ def test_a_port_in_use_is_an_oserror_as_uvicorn_expects() -> None:
             http_accept.listening_sockets("127.0.0.1", taken.getsockname()[1], 10)
     finally:
         taken.close()
+
+
+def test_addresses_are_written_as_urls_write_them() -> None:
+    from mockserver.cli import _host
+    from mockserver.serve import authority
+
+    assert _host("[::1]") == "::1" and _host("127.0.0.1") == "127.0.0.1"
+    assert authority("::1", 4010) == "[::1]:4010"
+    assert authority("127.0.0.1", 4010) == "127.0.0.1:4010"
+    assert authority("", 4010) == "0.0.0.0:4010"  # every interface
