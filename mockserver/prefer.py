@@ -43,7 +43,7 @@ def parse(headers: Mapping[str, str], query: Mapping[str, str]) -> Selection:
         "prefer" in headers
         or "x-mock-scenario" in headers
         or "cookie" in headers
-        or any(key.startswith(QUERY_PREFIX) for key in query)
+        or (query and any(key.startswith(QUERY_PREFIX) for key in query))
     ):
         return PLAIN
     words = _prefer_words(headers.get("prefer", ""))
