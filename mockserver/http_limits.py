@@ -27,12 +27,18 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver.http_writes import OneWrite
 
+_on_message_begin = HttpToolsProtocol.on_message_begin
+_on_url = HttpToolsProtocol.on_url
+_on_header = HttpToolsProtocol.on_header
+_on_headers_complete = HttpToolsProtocol.on_headers_complete
+
 MAX_HEAD_BYTES = 64 * 1024  # request line + headers; browsers send < 16 KiB, nginx allows 32 KiB
 HEAD_TIMEOUT_S = 10.0  # from a connection's (or request's) first byte to the end of its head
 KEEP_ALIVE_S = 5  # idle time between requests on one connection (uvicorn's default)
 MAX_CONCURRENCY = 256  # connections + requests in flight; beyond it uvicorn answers 503
 OVER_LIMIT = "Exceeded concurrency limit."  # what uvicorn logs for each of those 503s
 OVER_LIMIT_EVERY_S = 10.0  # ... said once in this time, with how many were not
+TOO_LARGE = f"request head over {MAX_HEAD_BYTES} bytes"
 
 
 class HeadTooLarge(Exception):
@@ -59,22 +65,28 @@ class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
         self._head_timer = self._idle_timer = None
         super().connection_lost(exc)
 
+    # The parser's callbacks run for every request: each is uvicorn's, called directly (not
+    # through super()), with the head's count and time inline.
     def on_message_begin(self) -> None:
-        super().on_message_begin()
+        _on_message_begin(self)
         self._head_bytes = 0
         self._head_begins()
 
     def on_url(self, url: bytes) -> None:
-        self._count(len(url))
-        super().on_url(url)
+        self._head_bytes += len(url)
+        if self._head_bytes > MAX_HEAD_BYTES:
+            raise HeadTooLarge(TOO_LARGE)
+        _on_url(self, url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._count(len(name) + len(value) + 4)
-        super().on_header(name, value)
+        self._head_bytes += len(name) + len(value) + 4
+        if self._head_bytes > MAX_HEAD_BYTES:
+            raise HeadTooLarge(TOO_LARGE)
+        _on_header(self, name, value)
 
     def on_headers_complete(self) -> None:
         self._head_since = None
-        super().on_headers_complete()
+        _on_headers_complete(self)
 
     def on_response_complete(self) -> None:
         """uvicorn's, but the keep-alive timer is one per connection (see `_idle_begins`)."""
@@ -109,11 +121,6 @@ class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
             self._idle_timer = self.loop.call_later(left, self._idle_check)
         else:
             self.timeout_keep_alive_handler()
-
-    def _count(self, n: int) -> None:
-        self._head_bytes += n
-        if self._head_bytes > MAX_HEAD_BYTES:
-            raise HeadTooLarge(f"request head over {MAX_HEAD_BYTES} bytes")
 
     def _head_begins(self) -> None:
         """A timer per head would be made and cancelled on every request: one timer per

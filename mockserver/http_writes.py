@@ -13,17 +13,18 @@ Flow control (pause and resume reading) and everything else go to the transport 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 
 class OneWrite:
-    __slots__ = ("_flush_queued", "_head", "_loop", "transport")
+    __slots__ = ("_flusher", "_head", "is_closing", "transport")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self.transport = transport
-        self._loop = loop
+        self._flusher = Flusher.of(loop)
         self._head: bytes | None = None
-        self._flush_queued = False
+        self.is_closing = transport.is_closing  # asked once per response: no frame of ours
 
     def write(self, data: bytes) -> None:
         head = self._head
@@ -32,14 +33,11 @@ class OneWrite:
             self.transport.write(head + data)
         elif data.startswith(b"HTTP/1.") and data.endswith(b"\r\n\r\n"):  # a response's head
             self._head = data
-            if not self._flush_queued:
-                self._flush_queued = True
-                self._loop.call_soon(self.flush)
+            self._flusher.hold(self)
         else:
             self.transport.write(data)
 
     def flush(self) -> None:
-        self._flush_queued = False
         head = self._head
         if head is not None:
             self._head = None
@@ -53,11 +51,39 @@ class OneWrite:
         self._head = None
         self.transport.abort()
 
-    def is_closing(self) -> bool:
-        return self.transport.is_closing()
-
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return self.transport.get_extra_info(name, default)
 
     def __getattr__(self, name: str) -> Any:  # pause_reading, set_protocol, …: as they are
         return getattr(self.transport, name)
+
+
+class Flusher:
+    """One per loop: the heads held in this turn of the loop leave at its next turn, with one
+    callback for all of them (a callback per response cost more than the rest of OneWrite)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.held: list[OneWrite] = []
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> Flusher:
+        found = _FLUSHERS.get(loop)
+        if found is None:
+            found = _FLUSHERS[loop] = cls(loop)
+        return found
+
+    def hold(self, writer: OneWrite) -> None:
+        if not self.held:
+            self.loop.call_soon(self.flush)
+        self.held.append(writer)
+
+    def flush(self) -> None:
+        held, self.held = self.held, []
+        for writer in held:
+            writer.flush()
+
+
+_FLUSHERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Flusher] = (
+    weakref.WeakKeyDictionary()
+)
