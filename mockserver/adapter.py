@@ -17,13 +17,14 @@ from mockserver import faults
 from mockserver.calls import Call, Reply
 from mockserver.errors import invalid_input
 from mockserver.exchange import Recorder, exchange_of
+from mockserver.headers import text_headers
 from mockserver.middleware.body_limit import read_body
 from mockserver.middleware.validation import PARSED_BODY
 from mockserver.namespaces import namespace_of
 
 
 async def to_call(scope: Scope, receive: Receive, op_id: str, takes_body: bool = True) -> Call:
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    headers = text_headers(scope)
     query_string = scope.get("query_string", b"")
     query = (
         dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
@@ -38,17 +39,26 @@ async def to_call(scope: Scope, receive: Receive, op_id: str, takes_body: bool =
         raw = await read_body(receive)
         body = parse_json(raw) if takes_body else None
     return Call(
-        operation_id=op_id,
-        method=scope["method"],
-        path=scope["path"],
-        path_params={k: str(v) for k, v in scope.get("path_params", {}).items()},
-        query=query,
-        headers=headers,
-        cookies=_cookies(headers["cookie"]) if "cookie" in headers else {},
+        op_id,
+        scope["method"],
+        scope["path"],
+        _text(scope.get("path_params") or {}),
+        query,
+        headers,
+        _cookies(headers["cookie"]) if "cookie" in headers else {},
         # A body sent to an operation that takes none is ignored, as most frameworks do.
-        body=body,
-        namespace=namespace_of(headers, query),
+        body,
+        namespace_of(headers, query),
     )
+
+
+def _text(params: dict[str, Any]) -> dict[str, str]:
+    """Path parameters as text (connexion's routing makes numbers of integer and number ones);
+    routing made this dict for this request, so text ones are passed on as they are."""
+    for value in params.values():
+        if type(value) is not str:
+            return {k: str(v) for k, v in params.items()}
+    return params
 
 
 def _cookies(header: str | None) -> dict[str, str]:

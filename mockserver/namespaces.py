@@ -14,46 +14,36 @@ import math
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
 from mockserver.errors import ApiError, mock_refusal
+from mockserver.headers import text_headers
 
 NAMESPACE_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 DEFAULT = "default"
 EVERYONE = "*"  # for settings that apply to every namespace (scenarios, rules)
 STICKY_COOKIE = "mock_sticky"
-_STICKY = STICKY_COOKIE.encode()
 
 
 def namespace_of(headers: Mapping[str, str], query: Mapping[str, str]) -> str:
-    name = (
-        headers.get("x-mock-namespace")
-        or query.get("__namespace")
-        or sticky(headers, query).get("namespace")
-    )
+    name = headers.get("x-mock-namespace") or query.get("__namespace")
+    if not name and "cookie" in headers:
+        name = sticky(headers, query).get("namespace")
     return checked(name) if name else DEFAULT
 
 
-def of_scope(scope: Mapping[str, Any]) -> str:
+def of_scope(scope: MutableMapping[str, Any]) -> str:
     """`namespace_of` read from an ASGI scope, for those that see a request before it becomes a
-    `Call`: the common cases (the header, or none of the three ways) without building its dicts,
-    the others through `namespace_of` itself. Raises as `checked` does for a bad name."""
-    header = cookie = None
-    for key, value in scope["headers"]:
-        if key == b"x-mock-namespace":
-            header = value
-        elif key == b"cookie":
-            cookie = value
-    if header:
-        return checked(header.decode("latin-1"))
+    `Call`; the query is parsed only when it may name one. Raises as `checked` does."""
+    headers = text_headers(scope)
+    name = headers.get("x-mock-namespace")
+    if name:
+        return checked(name)
     query_string: bytes = scope.get("query_string", b"")
-    if b"__namespace" not in query_string and not (cookie and _STICKY in cookie):
+    if b"__namespace" not in query_string and STICKY_COOKIE not in headers.get("cookie", ""):
         return DEFAULT
-    headers = {} if cookie is None else {"cookie": cookie.decode("latin-1")}
-    if header is not None:  # present but empty: the sticky cookie does not apply
-        headers["x-mock-namespace"] = ""
     query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
     return namespace_of(headers, query)
 

@@ -4,8 +4,10 @@ schema, no extra headers, neutral generated values. Over real HTTP, checked with
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -121,3 +123,39 @@ def test_flavor_comes_from_the_document_and_can_be_overridden() -> None:
     assert app_with().flavor.name == "luxxon"
     assert app_with(spec_path=SHOP, scenarios_dir=None, flavor="luxxon").flavor.name == "luxxon"
     assert app_with(flavor="generic").flavor.name == "generic"
+
+
+NUMBERED = {
+    "openapi": "3.0.3",
+    "info": {"title": "numbered", "version": "1"},
+    "paths": {
+        "/items/{itemId}/sizes/{size}": {
+            "get": {
+                "operationId": "getSize",
+                "parameters": [
+                    {"name": "itemId", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {"name": "size", "in": "path", "required": True, "schema": {"type": "number"}},
+                ],
+                "responses": {
+                    "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "404": {"description": "none", "content": {"application/json": {"schema": {"type": "object"}}}},
+                },
+            }
+        }
+    },
+}  # fmt: skip
+
+
+def test_integer_and_number_path_parameters_reach_rules_as_text(tmp_path: Path) -> None:
+    """Routing reads them as numbers; a rule's `match.path` (text, as the URL wrote it) matches
+    them on the first call (connexion's stack) and on later ones (the known lane) alike."""
+    spec = tmp_path / "numbered.json"
+    spec.write_text(json.dumps(NUMBERED))
+    app = app_with(spec_path=spec, scenarios_dir=None, validate_responses=False)
+    rule = {"operations": ["getSize"], "match": {"path": {"itemId": "7", "size": "2.5"}},
+            "respond": {"status": 404}}  # fmt: skip
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
+        assert http.post("/__mock/rules", json=rule).status_code == 200
+        statuses = [http.get(path).status_code for path in
+                    ("/items/7/sizes/2.5", "/items/8/sizes/2.5", "/items/7/sizes/2.5")]  # fmt: skip
+    assert statuses == [404, 200, 404]

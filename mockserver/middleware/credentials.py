@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from starlette.types import Receive, Scope, Send
 
 from mockserver.errors import ApiError
+from mockserver.headers import text_headers
 from mockserver.middleware.routing import operation_id
 from mockserver.spec import Spec
 
@@ -80,22 +81,21 @@ def _has(scope: Scope, check: Check) -> bool:
     if where == "query":
         query = scope.get("query_string", b"").decode("latin-1")
         return any(key == name and value for key, value in parse_qsl(query))
-    for header, value in scope["headers"]:
-        if where == "authorization" and header == b"authorization":
-            given, _, token = value.decode("latin-1").partition(" ")
-            if given.lower() == name and token.strip():
-                return True
-        elif (where == "header" and header.decode("latin-1") == name and value.strip()) or (
-            where == "cookie" and header == b"cookie" and _cookie(value, name)
-        ):
-            return True
-    return False
+    headers = text_headers(scope)
+    if where == "authorization":
+        given, _, token = headers.get("authorization", "").partition(" ")
+        return given.lower() == name and bool(token.strip())
+    if where == "header":
+        return bool(headers.get(name, "").strip())
+    return where == "cookie" and _cookie(headers.get("cookie", ""), name)
 
 
-def _cookie(header: bytes, name: str) -> bool:
+def _cookie(header: str, name: str) -> bool:
+    if not header:
+        return False
     jar: SimpleCookie = SimpleCookie()
     try:
-        jar.load(header.decode("latin-1"))
+        jar.load(header)
     except Exception:  # a malformed cookie header carries no cookie
         return False
     return bool(name in jar and jar[name].value)
