@@ -144,8 +144,12 @@ class Recorder:
                 decided_by = "validation" if routed else "route"
         assert decided_by is not None
         status: int | None = reply.status
-        fault, marks = exchange.fault, exchange.marks or {}
-        if fault is not None and not fault.keeps_answer and not marks.get("afterCommit"):
+        fault = exchange.fault
+        if (
+            fault is not None
+            and not fault.keeps_answer
+            and not (exchange.marks or {}).get("afterCommit")
+        ):
             status = None  # the connection broke before any answer: the client got none
         duration_ms = (time.perf_counter() - exchange.started) * 1000
         if journaled and self.journal.size:

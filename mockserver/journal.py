@@ -39,6 +39,7 @@ MAX_NAMESPACES = 1000  # namespaces come from a header: their number is capped t
 EVERYONE = "*"
 ALL = Filter()
 _ids = itertools.count(1)
+_new_entry = tuple.__new__
 
 
 class Entry(NamedTuple):
@@ -102,23 +103,26 @@ class Journal:
             body = body[: BODY_LIMIT + 1]
         if response_body is not None and len(response_body) > BODY_LIMIT:
             response_body = response_body[: BODY_LIMIT + 1]
-        entry = Entry(
-            next(_ids),
-            time.time(),
-            namespace,
-            method,
-            path,
-            status,
-            decided_by,
-            query,
-            tuple(headers),
-            body,
-            response_body,
-            operation_id,
-            duration_ms,
-            world_time,
-            revision,
-            marks,
+        entry = _new_entry(  # Entry(...) without the Python-level __new__ a NamedTuple adds
+            Entry,
+            (
+                next(_ids),
+                time.time(),
+                namespace,
+                method,
+                path,
+                status,
+                decided_by,
+                query,
+                tuple(headers),
+                body,
+                response_body,
+                operation_id,
+                duration_ms,
+                world_time,
+                revision,
+                marks,
+            ),
         )
         self.keep(entry)
         return entry

@@ -10,7 +10,8 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from mockserver.errors import ApiError
 from mockserver.luxxon.world.context import Ctx
@@ -24,7 +25,8 @@ COOKIE = "lx_session"
 _COOKIE_ATTRS = "Path=/; HttpOnly; SameSite=Lax"
 
 
-class Principal(NamedTuple):  # immutable, and built on every call: a tuple builds fastest
+@dataclass(slots=True)  # built on every call: slots build faster than a NamedTuple's __new__
+class Principal:
     kind: str  # "api_key" or "wallet_session"
     workspace_id: str | None  # the key's workspace, or the wallet session's selected one
     wallet: str | None = None
@@ -61,7 +63,7 @@ def _key_principal(ctx: Ctx, plaintext: str) -> Principal:
         raise ApiError(401, "REVOKED_API_KEY", "API key has been revoked", "apiKey:revoked")
     if key.last_used_at is None or ctx.now - key.last_used_at >= LAST_USED_STEP:
         key.last_used_at = ctx.now
-    return Principal("api_key", key.workspace_id, key=key)
+    return Principal("api_key", key.workspace_id, None, key)
 
 
 def _cookie_principal(ctx: Ctx, value: str) -> Principal:
@@ -70,7 +72,7 @@ def _cookie_principal(ctx: Ctx, value: str) -> Principal:
         raise ApiError(401, "NOT_AUTHENTICATED", detail="walletSession:invalid")
     if ctx.now >= payload["exp"]:
         raise ApiError(401, "NOT_AUTHENTICATED", detail="walletSession:expired")
-    return Principal("wallet_session", payload.get("ws"), wallet=payload["w"])
+    return Principal("wallet_session", payload.get("ws"), payload["w"])
 
 
 def acting_workspace(ctx: Ctx, p: Principal, requested: str | None = None) -> Workspace:

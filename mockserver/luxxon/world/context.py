@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from mockserver.calls import Call, Reply
 from mockserver.errors import invalid_input
@@ -24,7 +25,8 @@ JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".jo
 )
 
 
-class Ctx(NamedTuple):  # immutable, and built on every call: a tuple builds fastest
+@dataclass(slots=True)  # built on every call: slots build faster than a NamedTuple's __new__
+class Ctx:
     call: Call
     store: Store
     now: float
