@@ -10,6 +10,7 @@ per port, so `localhost:5173`'s requests to `localhost:4010` carry the console's
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -63,6 +64,7 @@ def sticky(headers: Mapping[str, str], query: Mapping[str, str]) -> dict[str, st
     return {}
 
 
+@functools.lru_cache(maxsize=1024)  # the same few names on every request; a bad one raises
 def checked(name: str) -> str:
     if not NAMESPACE_RE.match(name):
         raise mock_refusal(

@@ -18,6 +18,7 @@ JSON_TYPES = {
     dict: "an object",
 }
 CONSISTENCY_HEADER = "X-Lx-Consistency-Token"
+_NUMBERS = (int, float)  # what a JSON number parses to (bool is neither, as JSON says)
 # What JavaScript's String.prototype.trim() strips (WhiteSpace and LineTerminator), the trim of a
 # server written in it; Python's str.strip() also strips U+001C-U+001F and U+0085.
 JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
@@ -39,10 +40,11 @@ class Ctx:
         return self.call.body if isinstance(self.call.body, dict) else {}
 
     def written(self, data: Any, *, in_body: bool = False) -> Reply:
-        """A reply to an authz-relevant write: a fresh ZedToken in the header (and the body)."""
+        """A reply to an authz-relevant write: a fresh ZedToken in the header (and the body,
+        which is the caller's own fresh view: the token is added to it)."""
         token = self.store.consistency_token()
         if in_body:
-            data = {**data, "consistencyToken": token}
+            data["consistencyToken"] = token
         return Reply(data=data, headers={CONSISTENCY_HEADER: token})
 
 
@@ -74,7 +76,10 @@ def number_in(
     body: dict[str, Any], name: str, lo: float, hi: float = math.inf, required: bool = True
 ) -> float | None:
     """A number within [lo, hi]: the bounds openapi.json states (hi open where it states none)."""
-    value = field(body, name, (int, float), required)
+    value: Any = body.get(name)
+    if type(value) in _NUMBERS and lo <= value <= hi:  # the common case, answered at once
+        return float(value)
+    value = field(body, name, _NUMBERS, required)
     if value is None:
         return None
     if not lo <= value <= hi:
@@ -87,7 +92,10 @@ def number_in(
 def whole(
     body: dict[str, Any], name: str, lo: int, hi: float = math.inf, default: int | None = None
 ) -> int:
-    value = field(body, name, (int, float), required=default is None)
+    value: Any = body.get(name)
+    if type(value) is int and lo <= value <= hi:  # the common case, answered at once
+        return value
+    value = field(body, name, _NUMBERS, required=default is None)
     if value is None:
         assert default is not None
         return default
