@@ -144,18 +144,17 @@ class MockApp:
             self.namespaces._seen = carry.namespaces._seen
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
-        elif scope["type"] == "websocket":  # no operation is a WebSocket: refuse the upgrade
-            await send({"type": "websocket.close", "code": 1008})
-        elif scope["type"] != "http":
-            return
-        else:  # CORS by Origin (none: no CORS work, the common case for CI and load tests)
-            faults.remember_send(scope, send)
+        kind = scope["type"]
+        if kind == "http":  # CORS by Origin (none: no CORS work, the common case for CI and
+            faults.remember_send(scope, send)  # load tests)
             try:
                 await self._browsers(scope, receive, send)
             finally:  # the server's `send` holds the scope: no reference cycle left per request
                 faults.forget_send(scope)
+        elif kind == "lifespan":
+            await _lifespan(receive, send)
+        elif kind == "websocket":  # no operation is a WebSocket: refuse the upgrade
+            await send({"type": "websocket.close", "code": 1008})
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]

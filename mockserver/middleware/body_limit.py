@@ -8,6 +8,7 @@ from typing import Any
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.errors import ApiError, invalid_input
+from mockserver.headers import text_headers
 from mockserver.settings import MAX_BODY_BYTES
 
 
@@ -39,12 +40,11 @@ class BodyLimitMiddleware:
 
 def chunked(scope: Scope) -> bool:
     """Whether the body comes chunked (its length unknown); refuses one declared too large."""
-    streamed = False
-    for name, value in scope["headers"]:
-        if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
-            raise too_large()
-        streamed = streamed or name == b"transfer-encoding"
-    return streamed
+    headers = text_headers(scope)
+    length = headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        raise too_large()
+    return "transfer-encoding" in headers
 
 
 async def read_body(receive: Receive) -> bytes:
