@@ -97,8 +97,8 @@ class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
         if self.pipeline:  # a pipelined request waits: start it
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
-        else:
-            self._idle_begins()
+        elif self._head_since is None:  # not idle while the next head is coming: its own
+            self._idle_begins()  # timer (HEAD_TIMEOUT_S) runs
 
     def _unset_keepalive_if_required(self) -> None:
         """Called by uvicorn when bytes arrive: the connection is no longer idle."""

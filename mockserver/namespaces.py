@@ -66,7 +66,7 @@ def sticky(headers: Mapping[str, str], query: Mapping[str, str]) -> dict[str, st
 
 @functools.lru_cache(maxsize=1024)  # the same few names on every request; a bad one raises
 def checked(name: str) -> str:
-    if not NAMESPACE_RE.match(name):
+    if not NAMESPACE_RE.fullmatch(name):
         raise mock_refusal(
             "MOCK_BAD_NAMESPACE",
             "A namespace is 1-64 letters, digits, '.', '_' or '-'",

@@ -37,6 +37,15 @@ def assert_not_luxxon(response: httpx.Response) -> None:
     assert not LUXXON_LOOK.search(response.text), response.text
 
 
+def test_a_credential_in_any_copy_of_a_repeated_header_counts(shop: httpx.Client) -> None:
+    for path, headers in [
+        ("/orders", [("X-Shop-Key", "k"), ("X-Shop-Key", "")]),
+        ("/orders/o-1", [("Cookie", "shop_sid=abc"), ("Cookie", "other=1")]),
+    ]:
+        assert shop.get(path, headers=headers).status_code == 200, (path, headers)
+    assert shop.get("/orders", headers=[(b"X-Shop-Key", b"\xa0")]).status_code == 200  # not blank
+
+
 @pytest.mark.parametrize(
     ("path", "headers", "params"),
     [

@@ -5,6 +5,7 @@ own refusals in the envelope. The property test over every operation is test_hos
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 
 from mockserver.clock import LATEST
+from mockserver.settings import MAX_BODY_BYTES
 from tests.test_world_auth import as_wallet, sign_in
 from tests.world_client import (
     BOGOTA,
@@ -166,3 +168,49 @@ def test_the_mocks_own_refusals_are_in_the_envelope() -> None:
         allow = http.put("/api/v1/sessions").headers["allow"]
         assert allow == "GET, POST"
         assert http.post("/openapi.json").headers["allow"] == "GET, HEAD"
+
+
+def test_a_namespace_with_a_trailing_newline_is_refused(lx: Lx) -> None:
+    """`$` in a pattern also matches before a final newline; a namespace is matched whole. (The
+    spec's own patterns keep Python's reading, as request validation has it: see
+    test_fast_validation_http.py.)"""
+    asked = lx.http.get(
+        "/api/v1/sessions",
+        params={"__namespace": "qa\n"},
+        headers={"Authorization": f"Bearer {CONSUMER}"},
+    )
+    assert (asked.status_code, asked.json()["code"]) == (422, "MOCK_BAD_NAMESPACE")
+    reads_still_answer(lx)
+
+
+def test_a_quote_for_more_seconds_than_a_number_holds_is_400(lx: Lx) -> None:
+    """Beyond what a JavaScript client can write (Number.MAX_VALUE): no 5xx, no endless total."""
+    for seconds in ("1e+4400", "1e+999999"):
+        too_long = lx.fails(
+            400, "INVALID_INPUT", "GET", "/pricing/quote",
+            params={**BOGOTA, "durationSeconds": seconds},
+        )  # fmt: skip
+        assert too_long["detail"] == "query.durationSeconds:range"
+    longest = lx.ok("GET", "/pricing/quote", params={**BOGOTA, "durationSeconds": "1e+308"})
+    assert longest["estimatedTotalMicroUsdc"].isdigit()
+    reads_still_answer(lx)
+
+
+def test_a_declared_length_with_blanks_after_it_is_still_bounded(lx: Lx) -> None:
+    """The parser takes `Content-Length: N  `; the body limit reads N the same way."""
+    body = b'{"pad": "' + b"x" * (MAX_BODY_BYTES + 10) + b'"}'
+    head = (
+        f"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nX-Mock-Namespace: {lx.namespace}\r\n"
+        f"Authorization: Bearer {CONSUMER}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}  \r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", lx.server.port), timeout=10) as sock:
+        with contextlib.suppress(OSError):  # answered and closed before the whole body went
+            sock.sendall(head + body)
+        answer = b""
+        with contextlib.suppress(OSError):
+            while b"}" not in answer and (chunk := sock.recv(65536)):
+                answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b"body:tooLarge" in answer
+    reads_still_answer(lx)

@@ -110,8 +110,18 @@ def test_get_sessions_pages_newest_first_with_a_next_cursor(lx: Lx) -> None:
 @pytest.fixture
 def bounded_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """A bare app behind uvicorn with the mock's HTTP limits (head and idle time shortened)."""
-    monkeypatch.setattr(http_limits, "HEAD_TIMEOUT_S", 0.5)
-    monkeypatch.setattr(http_limits, "KEEP_ALIVE_S", 0.5)
+    yield from _bounded(monkeypatch, head_s=0.5, idle_s=0.5)
+
+
+@pytest.fixture
+def patient_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """The same, with a head time well over the keep-alive time."""
+    yield from _bounded(monkeypatch, head_s=3.0, idle_s=0.3)
+
+
+def _bounded(monkeypatch: pytest.MonkeyPatch, head_s: float, idle_s: float) -> Iterator[int]:
+    monkeypatch.setattr(http_limits, "HEAD_TIMEOUT_S", head_s)
+    monkeypatch.setattr(http_limits, "KEEP_ALIVE_S", idle_s)
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -188,6 +198,24 @@ def test_an_idle_keep_alive_connection_is_closed(bounded_server: int) -> None:
     with socket.create_connection(("127.0.0.1", bounded_server), timeout=10) as sock:
         assert _ask(sock).startswith(b"HTTP/1.1 200")
         assert sock.recv(65536) == b""  # closed after the keep-alive time, not at the timeout
+
+
+def test_a_head_that_came_with_the_last_request_gets_the_head_time(patient_server: int) -> None:
+    """A second request whose unfinished head came in the same packet as the first: answering
+    the first does not start the keep-alive time, so finishing the head later still gets its
+    answer (it was closed at the keep-alive time)."""
+    with socket.create_connection(("127.0.0.1", patient_server), timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n")
+        answer = b""
+        while b"ok" not in answer and (chunk := sock.recv(65536)):
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200")
+        time.sleep(0.9)  # three keep-alive times, well within the head time
+        sock.sendall(b"\r\n")
+        second = b""
+        while b"ok" not in second and (chunk := sock.recv(65536)):
+            second += chunk
+        assert second.startswith(b"HTTP/1.1 200"), second
 
 
 def test_a_connection_in_use_is_kept_past_the_keep_alive_time(bounded_server: int) -> None:

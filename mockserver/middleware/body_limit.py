@@ -41,8 +41,8 @@ class BodyLimitMiddleware:
 def chunked(scope: Scope) -> bool:
     """Whether the body comes chunked (its length unknown); refuses one declared too large."""
     headers = text_headers(scope)
-    length = headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+    length = headers.get("content-length", "").strip()  # the parser allows blanks around it
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:
         raise too_large()
     return "transfer-encoding" in headers
 

@@ -33,7 +33,7 @@ class OriginPolicy:
 
     def trusts(self, origin: str) -> bool:
         origin = normalized(origin)
-        return bool(LOOPBACK_ORIGIN.match(origin)) or origin in self.extra
+        return bool(LOOPBACK_ORIGIN.fullmatch(origin)) or origin in self.extra
 
 
 def normalized(origin: str) -> str:

@@ -21,6 +21,7 @@ from mockserver.spec import Spec
 Check = tuple[str, str]  # ("authorization", scheme) | ("header" | "query" | "cookie", name)
 Alternative = tuple[Check, ...]  # all must be present
 ANYTHING: Check = ("anything", "")  # a scheme the mock cannot see (mutual TLS)
+_HTTP_SPACE = " \t\r\n\x0b\x0c"  # what bytes.strip() strips: a header value's blank is ASCII
 
 
 def requirements(spec: Spec, also: Iterable[str] = ()) -> dict[str, tuple[Alternative, ...]]:
@@ -81,13 +82,31 @@ def _has(scope: Scope, check: Check) -> bool:
     if where == "query":
         query = scope.get("query_string", b"").decode("latin-1")
         return any(key == name and value for key, value in parse_qsl(query))
-    headers = text_headers(scope)
+    headers = text_headers(scope)  # the last copy of each header, decoded once: the usual case
     if where == "authorization":
         given, _, token = headers.get("authorization", "").partition(" ")
-        return given.lower() == name and bool(token.strip())
-    if where == "header":
-        return bool(headers.get(name, "").strip())
-    return where == "cookie" and _cookie(headers.get("cookie", ""), name)
+        if given.lower() == name and token.strip():
+            return True
+    elif where == "header":
+        if headers.get(name, "").strip(_HTTP_SPACE):
+            return True
+    elif where == "cookie" and _cookie(headers.get("cookie", ""), name):
+        return True
+    return _in_any_copy(scope, where, name)
+
+
+def _in_any_copy(scope: Scope, where: str, name: str) -> bool:
+    """A header sent more than once carries the credential if any copy does."""
+    for header, value in scope["headers"]:
+        if where == "authorization" and header == b"authorization":
+            given, _, token = value.decode("latin-1").partition(" ")
+            if given.lower() == name and token.strip():
+                return True
+        elif (where == "header" and header.decode("latin-1") == name and value.strip()) or (
+            where == "cookie" and header == b"cookie" and _cookie(value.decode("latin-1"), name)
+        ):
+            return True
+    return False
 
 
 def _cookie(header: str, name: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from decimal import Decimal, InvalidOperation
 
 from mockserver.calls import Reply
@@ -38,6 +39,11 @@ def _query_number(ctx: Ctx, name: str, lo: float, hi: float) -> float:
     return value
 
 
+# The largest number a JavaScript client can send (String(n) of Number.MAX_VALUE); beyond it the
+# API's own parse gives Infinity, and the total would run to thousands of digits.
+_LARGEST_NUMBER = Decimal(sys.float_info.max)
+
+
 def _query_seconds(ctx: Ctx, name: str) -> Decimal:
     """Seconds, at least one, as JavaScript writes a number (`30.5`, `1e+21`): read as a Decimal,
     which keeps every digit where float() would round."""
@@ -45,7 +51,7 @@ def _query_seconds(ctx: Ctx, name: str) -> Decimal:
         value = Decimal(ctx.call.query.get(name) or "")
     except InvalidOperation:
         value = Decimal(0)
-    if not value.is_finite() or value < 1:
+    if not value.is_finite() or value < 1 or value > _LARGEST_NUMBER:
         raise ApiError(
             400,
             "INVALID_INPUT",
