@@ -133,7 +133,12 @@ class BoundedHttpTools(HttpToolsProtocol):  # type: ignore[misc, valid-type]
         self._head_timer = None
         if self._head_since is None:
             return  # no head in progress: the next one arms the timer again
-        left = self._head_since + HEAD_TIMEOUT_S - self.loop.time()
+        now = self.loop.time()
+        if self.cycle is not None and not self.cycle.response_complete:
+            # An answer is on its way and uvicorn reads no further until it has left (pipelined
+            # requests wait): the head waits for the server, not the client. Its time restarts.
+            self._head_since = now
+        left = self._head_since + HEAD_TIMEOUT_S - now
         if left > 0:  # a later head, still within its time
             self._head_timer = self.loop.call_later(left, self._too_slow)
         elif self.transport is not None and not self.transport.is_closing():

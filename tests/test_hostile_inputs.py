@@ -214,3 +214,23 @@ def test_a_declared_length_with_blanks_after_it_is_still_bounded(lx: Lx) -> None
     assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
     assert b"body:tooLarge" in answer
     reads_still_answer(lx)
+
+
+def test_a_declared_length_of_thousands_of_digits_is_read_as_its_number(lx: Lx) -> None:
+    """The parser takes any number of leading zeros; int() refuses over 4,300 digits (a 500)."""
+    for length, expected in [(b"0" * 5000 + b"2", b"HTTP/1.1 400"), (b"9" * 5000, b"HTTP/1.1 400")]:
+        head = (
+            b"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Authorization: Bearer " + CONSUMER.encode() + b"\r\n"
+            b"Content-Type: application/json\r\nContent-Length: " + length + b"\r\n\r\n{}"
+        )
+        with socket.create_connection(("127.0.0.1", lx.server.port), timeout=10) as sock:
+            with contextlib.suppress(OSError):
+                sock.sendall(head)
+            answer = b""
+            with contextlib.suppress(OSError):
+                while chunk := sock.recv(65536):
+                    answer += chunk
+        assert answer.startswith(expected), answer[:300]
+        assert b"mock:bug" not in answer and b"Traceback" not in answer
+    reads_still_answer(lx)

@@ -4,6 +4,7 @@ request head that cannot grow without bound."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import socket
@@ -124,6 +125,8 @@ def _bounded(monkeypatch: pytest.MonkeyPatch, head_s: float, idle_s: float) -> I
     monkeypatch.setattr(http_limits, "KEEP_ALIVE_S", idle_s)
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["path"] == "/slow":  # longer than the head time
+            await asyncio.sleep(2 * head_s)
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
@@ -216,6 +219,23 @@ def test_a_head_that_came_with_the_last_request_gets_the_head_time(patient_serve
         while b"ok" not in second and (chunk := sock.recv(65536)):
             second += chunk
         assert second.startswith(b"HTTP/1.1 200"), second
+
+
+def test_a_head_held_back_behind_a_slow_answer_is_not_timed_out(bounded_server: int) -> None:
+    """Pipelined: a slow request, a quick one, then a head whose end comes a little later.
+    uvicorn reads no further until the slow answer has left, so the head's wait is the
+    server's: every answer comes (the connection was closed at the head time, answers lost)."""
+    with socket.create_connection(("127.0.0.1", bounded_server), timeout=10) as sock:
+        sock.sendall(
+            b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET / HTTP/1.1\r\nHost: x\r\n"
+        )
+        time.sleep(0.2)
+        sock.sendall(b"\r\n")
+        answers = b""
+        while answers.count(b"HTTP/1.1 200") < 3 and (chunk := sock.recv(65536)):
+            answers += chunk
+    assert answers.count(b"HTTP/1.1 200") == 3, answers
 
 
 def test_a_connection_in_use_is_kept_past_the_keep_alive_time(bounded_server: int) -> None:

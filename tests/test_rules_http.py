@@ -83,6 +83,7 @@ def test_delete_every_rule_of_a_namespace(http: httpx.Client) -> None:
         ({**FRAME_RULE, "tims": 2}, "tims"),
         ({"operations": ["LxSessionsController_frame"]}, "respond, latency or fault"),
         ([1], "a rule is a JSON object"),
+        ({**FRAME_RULE, "namespace": "qa\n"}, "namespace"),  # `$` matched before the newline
     ],
 )
 def test_bad_rules_are_refused_with_where_and_why(

@@ -11,6 +11,8 @@ from mockserver.errors import ApiError, invalid_input
 from mockserver.headers import text_headers
 from mockserver.settings import MAX_BODY_BYTES
 
+_LIMIT_DIGITS = len(str(MAX_BODY_BYTES))
+
 
 class BodyLimitMiddleware:
     def __init__(self, app: Any) -> None:
@@ -40,11 +42,19 @@ class BodyLimitMiddleware:
 
 def chunked(scope: Scope) -> bool:
     """Whether the body comes chunked (its length unknown); refuses one declared too large."""
-    headers = text_headers(scope)
-    length = headers.get("content-length", "").strip()  # the parser allows blanks around it
-    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+    if declared_length(scope) > MAX_BODY_BYTES:
         raise too_large()
-    return "transfer-encoding" in headers
+    return "transfer-encoding" in text_headers(scope)
+
+
+def declared_length(scope: Scope) -> int:
+    """The Content-Length as the HTTP parser reads it (blanks around it, any number of leading
+    zeros), 0 when there is none; one with more digits than the limit counts as the limit + 1
+    (int() refuses over 4,300 digits, and the parser takes any number of them)."""
+    digits = text_headers(scope).get("content-length", "").strip().lstrip("0")
+    if not (digits.isascii() and digits.isdigit()):
+        return 0
+    return int(digits) if len(digits) <= _LIMIT_DIGITS else MAX_BODY_BYTES + 1
 
 
 async def read_body(receive: Receive) -> bytes:

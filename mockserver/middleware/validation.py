@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import jsonbody, labels
 from mockserver.errors import invalid_input
+from mockserver.middleware.body_limit import declared_length
 from mockserver.middleware.precheck import Precheck, precheck
 
 _compiled: dict[int, tuple[dict[str, Any], Draft4Validator, Precheck | None]] = {}
@@ -159,14 +160,6 @@ _REMEMBERED = 16
 _NEUTRAL_KEYS = {"type", "example", "examples", "description", "title", "x-reconstructed"}
 
 
-def _length(scope: Scope) -> int:
-    """The Content-Length connexion reads (0 when there is none)."""
-    for key, value in scope["headers"]:
-        if key == b"content-length":
-            return int(value)
-    return 0
-
-
 def _accepts_any_string(param: dict[str, Any]) -> bool:
     """A path parameter, or an optional one, whose schema is a bare `type: string`: every value
     the router can hand over is valid, so validating it can only say yes."""
@@ -213,7 +206,7 @@ class OptionalBodyJSONValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         replayed to the app as the same message. Anything else goes connexion's way, with the
         message already read put back in front."""
         message = await receive()
-        if message.get("more_body", False) or not message.get("body") or not _length(scope):
+        if message.get("more_body", False) or not message.get("body") or not declared_length(scope):
             wrapped: tuple[Receive, Scope] = await super().wrap_receive(
                 self._insert_messages(receive, messages=(message,)), scope=scope
             )
