@@ -63,7 +63,7 @@ class Flusher:
     callback for all of them (a callback per response cost more than the rest of OneWrite)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+        self.loop = weakref.ref(loop)  # weak: `_FLUSHERS` is keyed by the loop, weakly
         self.held: list[OneWrite] = []
 
     @classmethod
@@ -75,7 +75,9 @@ class Flusher:
 
     def hold(self, writer: OneWrite) -> None:
         if not self.held:
-            self.loop.call_soon(self.flush)
+            loop = self.loop()
+            if loop is not None:
+                loop.call_soon(self.flush)
         self.held.append(writer)
 
     def flush(self) -> None:

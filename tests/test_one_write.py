@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -79,6 +81,18 @@ def test_close_sends_what_is_held_first_and_abort_drops_it() -> None:
 
     assert run(closing) == [("write", HEAD), ("close", None)]
     assert run(aborting) == [("abort", None)]
+
+
+def test_a_finished_loop_is_not_kept_alive_by_its_held_heads_flusher() -> None:
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(asyncio.sleep(0))
+    OneWrite(Recording(), loop).write(HEAD)  # type: ignore[arg-type]
+    loop.run_until_complete(asyncio.sleep(0))
+    loop.close()
+    gone = weakref.ref(loop)
+    del loop
+    gc.collect()
+    assert gone() is None
 
 
 def test_other_bytes_pass_straight_through_in_order() -> None:
