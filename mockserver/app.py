@@ -145,8 +145,8 @@ class MockApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind == "http":  # CORS by Origin (none: no CORS work, the common case for CI and
-            faults.remember_send(scope, send)  # load tests)
+        if kind == "http":  # CORS by Origin (none: no CORS work, the common case for CI)
+            faults.remember_send(scope, send)
             try:
                 await self._browsers(scope, receive, send)
             finally:  # the server's `send` holds the scope: no reference cycle left per request

@@ -84,8 +84,7 @@ def _has(scope: Scope, check: Check) -> bool:
         return any(key == name and value for key, value in parse_qsl(query))
     headers = text_headers(scope)  # the last copy of each header, decoded once: the usual case
     if where == "authorization":
-        given, _, token = headers.get("authorization", "").partition(" ")
-        if given.lower() == name and token.strip():
+        if _names_scheme(headers.get("authorization", ""), name):
             return True
     elif where == "header":
         if headers.get(name, "").strip(_HTTP_SPACE):
@@ -99,14 +98,19 @@ def _in_any_copy(scope: Scope, where: str, name: str) -> bool:
     """A header sent more than once carries the credential if any copy does."""
     for header, value in scope["headers"]:
         if where == "authorization" and header == b"authorization":
-            given, _, token = value.decode("latin-1").partition(" ")
-            if given.lower() == name and token.strip():
+            if _names_scheme(value.decode("latin-1"), name):
                 return True
         elif (where == "header" and header.decode("latin-1") == name and value.strip()) or (
             where == "cookie" and header == b"cookie" and _cookie(value.decode("latin-1"), name)
         ):
             return True
     return False
+
+
+def _names_scheme(value: str, scheme: str) -> bool:
+    """`Authorization: <scheme> <credential>`, the scheme in any case, the credential not blank."""
+    given, _, token = value.partition(" ")
+    return given.lower() == scheme and bool(token.strip())
 
 
 def _cookie(header: str, name: str) -> bool:
